@@ -1,0 +1,51 @@
+import type { Config } from "../config/config.ts";
+import { loadConfig } from "../config/config.ts";
+import { AbortedError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { newId } from "../protocol/envelope.ts";
+import { assertAgentName } from "../protocol/names.ts";
+import { Requester } from "../rpc/call.ts";
+import { openBus, type Bus } from "../transport/bus.ts";
+import { Context, type AgentContext, type ContextOwner } from "./context.ts";
+
+/** Options of {@link connectClient}. */
+export interface ClientOptions {
+  /** Name the client speaks as (default `client`); it is not registered and has no mailbox consumer. */
+  name?: string;
+  config?: Config;
+  logger?: Logger;
+  /** Share an open bus instead of connecting. */
+  bus?: Bus;
+}
+
+/** A client: the agent API without handlers, for scripts, the CLI and tests. */
+export interface Client extends AgentContext {
+  readonly bus: Bus;
+  close(): Promise<void>;
+}
+
+/** Connects a client that can send, ask, hand off, broadcast and query the registry. */
+export async function connectClient(options: ClientOptions = {}): Promise<Client> {
+  const name = assertAgentName(options.name ?? "client");
+  const config = options.config ?? loadConfig();
+  const bus = options.bus ?? (await openBus(config, { name: `natter-client-${name}`, ...(options.logger ? { logger: options.logger } : {}) }));
+  const stopping = new AbortController();
+  const owner: ContextOwner = {
+    bus,
+    name,
+    instanceId: newId(),
+    requester: new Requester(bus.nc, name, config.maxMessageBytes),
+    log: bus.log.child({ client: name }),
+    signal: stopping.signal,
+    announcement: (status) => ({ status, client: true }),
+  };
+  const ctx = new Context(owner);
+  return Object.assign(ctx, {
+    bus,
+    close: async () => {
+      stopping.abort(new AbortedError("client closed"));
+      owner.requester.close();
+      if (!options.bus) await bus.close();
+    },
+  });
+}

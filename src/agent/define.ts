@@ -1,0 +1,72 @@
+import * as v from "valibot";
+import { ValidationError } from "../errors.ts";
+import { describeIssues, type Envelope } from "../protocol/envelope.ts";
+import { AgentNameSchema } from "../protocol/names.ts";
+import type { Reply } from "../rpc/serve.ts";
+import type { HandlerContext } from "./context.ts";
+
+/** A message handler: gets the validated envelope and a context bound to it. */
+export type Handler<R = void> = (message: Envelope, ctx: HandlerContext) => Promise<R> | R;
+
+/** Everything an agent module exports as its default: who it is and what it handles. */
+export interface AgentDefinition {
+  /** Case-sensitive name: letters, digits, `-`, `_`; 1–64 characters. */
+  name: string;
+  description?: string;
+  /** What it can do, for discovery and capability routing. */
+  capabilities?: string[];
+  /** Names of tools it offers, shown in the registry. */
+  tools?: string[];
+  /** Version string shown in the registry. */
+  version?: string;
+  /** Handlers running at once in one instance; default NATTER_CONCURRENCY (8). */
+  concurrency?: number;
+  /** Mailbox messages held at once per instance (running plus waiting); default 2 × concurrency, at least 16. */
+  prefetch?: number;
+  /** Whether the agent hears its own broadcasts; default false. */
+  hearOwnBroadcasts?: boolean;
+  /** Answers a request; the value returned is the response content. */
+  onRequest?: Handler<Reply>;
+  /** Handles direct messages and handoffs (`message.type` tells which); a returned string becomes the completion notice. */
+  onMessage?: Handler<string | void>;
+  /** Handles messages on `agents.all`. */
+  onBroadcast?: Handler;
+  /** Handles completion notices and other responses arriving in the mailbox. */
+  onResponse?: Handler;
+  /** Runs once connected, before messages flow. */
+  onStart?: (ctx: import("./context.ts").AgentContext) => Promise<void> | void;
+  /** Runs once at shutdown, after handlers stop. */
+  onStop?: (ctx: import("./context.ts").AgentContext) => Promise<void> | void;
+}
+
+const fn = v.optional(v.custom<(...args: never[]) => unknown>((x) => typeof x === "function", "must be a function"));
+const positive = v.optional(v.pipe(v.number("must be a number"), v.integer("must be a whole number"), v.minValue(1, "must be at least 1")));
+
+const DefinitionSchema = v.object({
+  name: AgentNameSchema,
+  description: v.optional(v.string("must be a string")),
+  capabilities: v.optional(v.array(v.pipe(v.string(), v.minLength(1)), "must be an array of non-empty strings")),
+  tools: v.optional(v.array(v.string(), "must be an array of strings")),
+  version: v.optional(v.string("must be a string")),
+  concurrency: positive,
+  prefetch: positive,
+  hearOwnBroadcasts: v.optional(v.boolean("must be true or false")),
+  onRequest: fn,
+  onMessage: fn,
+  onBroadcast: fn,
+  onResponse: fn,
+  onStart: fn,
+  onStop: fn,
+});
+
+/** Declares an agent; validates the definition and returns it unchanged. Use as a module's default export. */
+export function defineAgent<T extends AgentDefinition>(definition: T): T {
+  const result = v.safeParse(DefinitionSchema, definition);
+  if (!result.success) throw new ValidationError(`invalid agent definition: ${describeIssues(result.issues)}`, result.issues);
+  return definition;
+}
+
+/** True for a value shaped like an agent definition (used when loading modules). */
+export function isAgentDefinition(value: unknown): value is AgentDefinition {
+  return v.is(DefinitionSchema, value);
+}

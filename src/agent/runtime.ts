@@ -1,0 +1,250 @@
+import { hostname } from "node:os";
+import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
+import { AbortedError, NatterError, toError } from "../errors.ts";
+import { Limiter } from "../limiter.ts";
+import type { Logger } from "../logger.ts";
+import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
+import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
+import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
+import { createEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
+import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
+import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
+import { Presence } from "../registry/presence.ts";
+import { Requester } from "../rpc/call.ts";
+import { serveRequests, type Reply } from "../rpc/serve.ts";
+import type { Bus } from "../transport/bus.ts";
+import { Context, type ContextOwner } from "./context.ts";
+import type { AgentDefinition } from "./define.ts";
+
+/** Headers of a dead letter: why and how often the original failed. */
+export const DEAD_LETTER_HEADERS = {
+  error: HEADERS.error,
+  deliveries: "Natter-Deliveries",
+  originalSeq: "Natter-Original-Seq",
+  originalSubject: "Natter-Original-Subject",
+} as const;
+
+/** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
+type Admission = "wait" | "queue";
+
+/** Package version announced in the registry. */
+const NATTER_VERSION = "0.1.0";
+
+/**
+ * One running instance of an agent: its mailbox consumer, its request responder,
+ * its registry entry and heartbeat, bound to the handlers of its definition.
+ */
+export class AgentRuntime implements ContextOwner {
+  readonly instanceId = newId();
+  readonly log: Logger;
+  readonly requester: Requester;
+  readonly context: Context;
+  readonly #stopping = new AbortController();
+  readonly #limiter: Limiter;
+  readonly #presence: Presence;
+  readonly #mailbox: Mailbox;
+  #requests: Subscription | undefined;
+  #handled = 0;
+  #started = false;
+
+  constructor(
+    readonly bus: Bus,
+    readonly definition: AgentDefinition,
+  ) {
+    const { config } = bus;
+    const concurrency = definition.concurrency ?? config.concurrency;
+    this.log = bus.log.child({ agent: definition.name });
+    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes);
+    this.context = new Context(this);
+    this.#limiter = new Limiter(concurrency, concurrency * 8);
+    this.#presence = new Presence(
+      bus.registry,
+      {
+        name: definition.name,
+        instanceId: this.instanceId,
+        description: definition.description ?? "",
+        capabilities: definition.capabilities ?? [],
+        tools: definition.tools ?? [],
+        host: hostname(),
+        pid: process.pid,
+        version: definition.version ?? NATTER_VERSION,
+        startedAt: new Date().toISOString(),
+        load: 0,
+        handled: 0,
+        concurrency,
+      },
+      this.log,
+    );
+    this.#mailbox = new Mailbox(bus.js, config.stream, {
+      agent: definition.name,
+      concurrency,
+      prefetch: definition.prefetch ?? Math.max(16, concurrency * 2),
+      ackWaitMs: config.ackWaitMs,
+      maxDeliver: config.maxDeliver,
+      retryDelaysMs: config.retryDelaysMs,
+      log: this.log,
+    });
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** Fires when the agent begins to stop. */
+  get signal(): AbortSignal {
+    return this.#stopping.signal;
+  }
+
+  /** Handlers running now. */
+  get load(): number {
+    return this.#limiter.active;
+  }
+
+  announcement(status: string): Record<string, unknown> {
+    const r = this.#presence.record;
+    return { status, instanceId: this.instanceId, description: r.description, capabilities: r.capabilities };
+  }
+
+  /** Registers, starts consuming the mailbox and serving requests, then announces itself. */
+  async start(): Promise<void> {
+    const { config, jsm } = this.bus;
+    await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: 1000 });
+    await this.#presence.start(config.heartbeatMs);
+    await this.definition.onStart?.(this.context);
+    this.#requests = serveRequests(this.bus.nc, this.name, (req) => this.#onRequest(req), { log: this.log, maxMessageBytes: config.maxMessageBytes });
+    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) });
+    this.#started = true;
+    await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
+    this.log.info("agent.started", { instance: this.instanceId, capabilities: this.definition.capabilities ?? [] });
+  }
+
+  /** Re-pulls the mailbox after the connection came back. */
+  reconnected(): void {
+    this.#mailbox.repull();
+  }
+
+  /**
+   * Stops taking work, lets running handlers finish within `deadlineMs` (then aborts and hands them back),
+   * marks the registry entry offline and announces it.
+   */
+  async stop(deadlineMs = this.bus.config.shutdownTimeoutMs): Promise<void> {
+    if (this.#stopping.signal.aborted) return;
+    this.#stopping.abort(new AbortedError("agent is stopping"));
+    await this.#requests?.drain().catch(() => undefined);
+    await this.#mailbox.stop(deadlineMs);
+    await this.#limiter.idle();
+    if (this.#started) {
+      await this.#presence.stop("offline");
+      await this.context.announcePresence("offline").catch(() => undefined);
+    }
+    await Promise.resolve(this.definition.onStop?.(this.context)).catch((err: unknown) => this.log.error("agent.on_stop_failed", { error: err }));
+    this.requester.close();
+    this.log.info("agent.stopped", { instance: this.instanceId, handled: this.#handled });
+  }
+
+  /** Delivers a broadcast heard on `agents.all` by the host. */
+  deliverBroadcast(envelope: Envelope): void {
+    const handler = this.definition.onBroadcast;
+    if (!handler || this.#stopping.signal.aborted) return;
+    if (envelope.from === this.name && !this.definition.hearOwnBroadcasts) return;
+    void this.#track(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((err: unknown) =>
+      this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
+    );
+  }
+
+  async #onRequest(request: Envelope): Promise<Reply> {
+    const handler = this.definition.onRequest;
+    if (!handler) throw new NatterError(`agent "${this.name}" does not answer requests`, ERROR_CODES.notFound);
+    return this.#track(() => handler(request, this.context.bind(request)), request, "queue");
+  }
+
+  async #onDelivery(delivery: Delivery, signal: AbortSignal): Promise<void> {
+    const { envelope } = delivery;
+    const ctx = this.context.bind(envelope, { signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
+    if (envelope.type === "direct" || envelope.type === "handoff") {
+      const handler = this.definition.onMessage;
+      if (!handler) return this.#unhandled(delivery);
+      const result = await this.#track(() => handler(envelope, ctx), envelope, "wait");
+      await this.#notify(envelope, typeof result === "string" ? result : "done", {});
+      return;
+    }
+    if (envelope.type === "response") {
+      const handler = this.definition.onResponse;
+      if (!handler) return this.#unhandled(delivery);
+      await this.#track(() => handler(envelope, ctx), envelope, "wait");
+      return;
+    }
+    this.#unhandled(delivery);
+  }
+
+  #unhandled(delivery: Delivery): void {
+    const { envelope } = delivery;
+    this.log.info("message.unhandled", { id: envelope.id, type: envelope.type, from: envelope.from, seq: delivery.seq, reason: `no handler for ${envelope.type} messages; acknowledged` });
+  }
+
+  /**
+   * Runs a handler under the concurrency limit, keeping load and status in the registry.
+   * Mailbox work waits for a slot (the mailbox already bounds it); requests and broadcasts queue up to a bound, then are refused.
+   */
+  async #track<T>(run: () => Promise<T> | T, envelope: Envelope, admission: Admission): Promise<T> {
+    const slot = admission === "wait" ? this.#limiter.acquire() : this.#limiter.tryAcquire();
+    if (!slot) throw new NatterError(`agent "${this.name}" is overloaded; try again later`, ERROR_CODES.overloaded);
+    const release = await slot;
+    const started = performance.now();
+    this.#presence.update({ status: "busy", load: this.#limiter.active });
+    this.log.debug("message.in", { id: envelope.id, type: envelope.type, from: envelope.from });
+    try {
+      const result = await run();
+      this.log.info("message.done", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started) });
+      return result;
+    } catch (err) {
+      this.log.warn("message.failed", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started), error: err });
+      throw err;
+    } finally {
+      this.#handled++;
+      release();
+      const load = this.#limiter.active;
+      this.#presence.update({ load, handled: this.#handled, ...(load === 0 ? { status: "available" as const } : {}) });
+    }
+  }
+
+  /** Sends the completion notice of a direct message or handoff to its sender's mailbox. */
+  async #notify(original: Envelope, content: string, metadata: Record<string, unknown>): Promise<void> {
+    if (original.notify === false || original.from === this.name) return;
+    const notice = createEnvelope({
+      type: "response",
+      from: this.name,
+      to: original.from,
+      content,
+      metadata,
+      inReplyTo: original.id,
+      threadId: original.threadId ?? original.id,
+      priority: original.priority,
+      notify: false,
+    });
+    const { config } = this.bus;
+    // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
+    await publishEnvelope(this.bus.js, directSubject(original.from), notice, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, msgID: `done-${original.id}` });
+  }
+
+  /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */
+  async #giveUp(delivery: Delivery, error: Error): Promise<void> {
+    const { envelope, seq, deliveryCount, msg } = delivery;
+    const { config } = this.bus;
+    const h = natsHeaders();
+    h.set(DEAD_LETTER_HEADERS.error, error.message.replace(/[\r\n]+/g, " ").slice(0, 1000));
+    h.set(DEAD_LETTER_HEADERS.deliveries, String(deliveryCount));
+    h.set(DEAD_LETTER_HEADERS.originalSeq, String(seq));
+    h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
+    await publishBytes(this.bus.js, deadLetterSubject(this.name), msg.data, `dlq-${envelope.id}`, {
+      maxMessageBytes: Number.POSITIVE_INFINITY,
+      timeoutMs: config.requestTimeoutMs,
+      headers: h,
+    });
+    this.log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
+    const code = error instanceof NatterError ? error.code : ERROR_CODES.handler;
+    await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
+      this.log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
+    );
+  }
+}

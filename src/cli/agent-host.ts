@@ -1,0 +1,43 @@
+import { loadAgentModules, loadConfig, startHost, createLogger, NatterError } from "../index.ts";
+
+const USAGE = `usage: tsx scripts/agent.ts PATH [PATH...]
+
+Runs the agent modules at PATH (each default-exports defineAgent({...}) or an array of them)
+against NATS_URL until SIGINT or SIGTERM. Configuration comes from the environment; see README.`;
+
+/** Entry of scripts/agent.ts; returns the exit code. */
+export async function runAgentHost(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+    process.stderr.write(USAGE + "\n");
+    return argv.length === 0 ? 2 : 0;
+  }
+  const unknown = argv.find((a) => a.startsWith("-"));
+  if (unknown) {
+    process.stderr.write(`unknown option ${unknown}\n${USAGE}\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`natter: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  try {
+    const agents = await loadAgentModules(argv);
+    const host = await startHost({ agents, config, logger: log });
+    log.info("host.ready", { agents: agents.length, servers: config.servers.join(",") });
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    log.info("host.stopping", { signal });
+    await host.stop();
+    return 0;
+  } catch (err) {
+    const message = err instanceof NatterError ? err.message : (err as Error).stack ?? String(err);
+    log.error("host.failed", { error: message });
+    return 1;
+  }
+}

@@ -1,0 +1,81 @@
+import type { BaseIssue } from "valibot";
+
+/** Base class of every error natter throws; `name` is the subclass name. */
+export class NatterError extends Error {
+  /** A stable machine-readable code, also used on the wire. */
+  readonly code: string;
+  constructor(message: string, code = "internal", options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad configuration: fix the named variable or flag. */
+export class ConfigError extends NatterError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "config", options);
+  }
+}
+
+/** A message or argument that failed validation; keeps the valibot issues. */
+export class ValidationError extends NatterError {
+  readonly issues: readonly BaseIssue<unknown>[];
+  constructor(message: string, issues: readonly BaseIssue<unknown>[] = [], options?: ErrorOptions) {
+    super(message, "bad_request", options);
+    this.issues = issues;
+  }
+}
+
+/** The peer is not running: nobody listens on its request subject. */
+export class AgentUnavailableError extends NatterError {
+  readonly agent: string;
+  constructor(agent: string, options?: ErrorOptions) {
+    super(`agent "${agent}" is not available: no instance is serving requests`, "unavailable", options);
+    this.agent = agent;
+  }
+}
+
+/** The peer did not answer in time. */
+export class RequestTimeoutError extends NatterError {
+  readonly agent: string;
+  readonly timeoutMs: number;
+  constructor(agent: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`request to agent "${agent}" timed out after ${timeoutMs} ms`, "timeout", options);
+    this.agent = agent;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The peer's handler failed; `code` is what the peer reported. */
+export class RemoteError extends NatterError {
+  readonly agent: string;
+  constructor(agent: string, message: string, code = "handler_error", options?: ErrorOptions) {
+    super(`agent "${agent}" failed: ${message}`, code, options);
+    this.agent = agent;
+  }
+}
+
+/** A message larger than the configured maximum; nothing was sent. */
+export class MessageTooLargeError extends NatterError {
+  readonly bytes: number;
+  readonly maxBytes: number;
+  constructor(bytes: number, maxBytes: number) {
+    super(`message is ${bytes} bytes, over the ${maxBytes}-byte limit (NATTER_MAX_MESSAGE_BYTES)`, "too_large");
+    this.bytes = bytes;
+    this.maxBytes = maxBytes;
+  }
+}
+
+/** Work was abandoned because its signal fired (shutdown, deadline or cancel). */
+export class AbortedError extends NatterError {
+  constructor(message = "aborted", options?: ErrorOptions) {
+    super(message, "aborted", options);
+  }
+}
+
+/** Turns anything thrown into an Error, keeping Errors as they are. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === "string" ? thrown : JSON.stringify(thrown));
+}

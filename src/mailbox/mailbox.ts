@@ -1,0 +1,228 @@
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AbortedError, ValidationError, toError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+
+/** One message taken from a mailbox, validated. */
+export interface Delivery {
+  readonly envelope: Envelope;
+  /** Stream sequence: the message's position for replay. */
+  readonly seq: number;
+  /** 1 on first delivery; more after a failure, a crash or a timeout. */
+  readonly deliveryCount: number;
+  readonly redelivered: boolean;
+  readonly msg: JsMsg;
+}
+
+/** What the mailbox does with each delivery; supplied by the agent runtime. */
+export interface MailboxHandlers {
+  /** Runs the message. Throwing asks for a retry (nak with backoff); `signal` fires on shutdown. */
+  handle(delivery: Delivery, signal: AbortSignal): Promise<void>;
+  /** Deliveries are exhausted: record the failure before the message is terminated. */
+  giveUp(delivery: Delivery, error: Error): Promise<void>;
+}
+
+/** Options of {@link Mailbox}. */
+export interface MailboxOptions {
+  agent: string;
+  /** Handlers running at once. */
+  concurrency: number;
+  /** Messages held at once (running plus waiting); the window in which priorities reorder. */
+  prefetch: number;
+  ackWaitMs: number;
+  /** Deliveries before a failing message is given up on. */
+  maxDeliver: number;
+  /** Delay before each retry, by attempt; the last repeats. */
+  retryDelaysMs: readonly number[];
+  log: Logger;
+}
+
+interface Held {
+  delivery: Delivery;
+  done?: Promise<void>;
+}
+
+/**
+ * Pulls an agent's durable consumer and runs messages most-urgent first, at most `concurrency` at a time.
+ * Acks on success, naks with backoff on failure, terminates what cannot succeed: nothing is dropped silently.
+ */
+export class Mailbox {
+  readonly #queue: Held[] = [];
+  readonly #running = new Set<Held>();
+  readonly #stop = new AbortController();
+  /** Fires when running handlers must give up: the shutdown deadline passed. */
+  readonly #handlersAbort = new AbortController();
+  #batch: ConsumerMessages | undefined;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #handlers: MailboxHandlers | undefined;
+
+  constructor(
+    readonly js: JetStreamClient,
+    readonly stream: string,
+    readonly options: MailboxOptions,
+  ) {}
+
+  /** Messages running now. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Starts pulling; handlers run until {@link stop}. */
+  async start(handlers: MailboxHandlers): Promise<void> {
+    this.#handlers = handlers;
+    const consumer = await this.js.consumers.get(this.stream, this.options.agent);
+    this.#keepAlive = setInterval(() => this.#touchHeld(), Math.max(500, Math.floor(this.options.ackWaitMs / 3)));
+    this.#keepAlive.unref();
+    this.#loop = this.#pull(consumer);
+  }
+
+  /** Re-issues the pull at once; call after a reconnect so no server-side pull is waited on in vain. */
+  repull(): void {
+    this.#batch?.stop();
+  }
+
+  /**
+   * Stops pulling, hands back messages not started, lets running handlers finish for up to `deadlineMs`,
+   * then aborts them; an aborted or unfinished message is handed back (nak), never acknowledged.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    this.#stop.abort(new AbortedError("agent is shutting down"));
+    this.#batch?.stop();
+    this.#wake?.();
+    for (const held of this.#queue.splice(0)) held.delivery.msg.nak();
+    await this.#loop;
+    const finished = Promise.all([...this.#running].map((h) => h.done));
+    await Promise.race([finished, sleep(deadlineMs)]);
+    if (this.#running.size > 0) {
+      this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
+      await Promise.race([finished, sleep(1000)]);
+    }
+    clearInterval(this.#keepAlive);
+  }
+
+  async #pull(consumer: Consumer): Promise<void> {
+    const { prefetch, log } = this.options;
+    let failures = 0;
+    while (!this.#stop.signal.aborted) {
+      const held = this.#queue.length + this.#running.size;
+      const room = prefetch - held;
+      // Pull in chunks rather than one message per freed slot, unless work is about to run dry.
+      if (room <= 0 || (room < Math.ceil(prefetch / 2) && this.#queue.length > 0)) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        continue;
+      }
+      try {
+        const batch = await consumer.fetch({ max_messages: room, expires: 30_000, idle_heartbeat: 10_000 });
+        this.#batch = batch;
+        for await (const m of batch) this.#accept(m);
+        failures = 0;
+      } catch (err) {
+        if (this.#stop.signal.aborted) break;
+        failures++;
+        log.warn("mailbox.pull_failed", { error: err, attempt: failures });
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: this.#stop.signal }).catch(() => undefined);
+      } finally {
+        this.#batch = undefined;
+      }
+    }
+  }
+
+  #accept(m: JsMsg): void {
+    const { log, agent, maxDeliver } = this.options;
+    const seq = m.info.streamSequence;
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(m.data);
+      if (envelope.to !== agent) throw new ValidationError(`addressed to "${envelope.to}", not "${agent}"`);
+    } catch (err) {
+      // Redelivery cannot fix a bad payload: terminate it so it does not loop.
+      log.warn("mailbox.rejected", { seq, subject: m.subject, reason: (err as Error).message, bytes: m.data.length });
+      m.term();
+      this.#kick();
+      return;
+    }
+    const delivery: Delivery = { envelope, seq, deliveryCount: m.info.deliveryCount, redelivered: m.redelivered, msg: m };
+    if (delivery.deliveryCount > maxDeliver) {
+      // A message that crashed its host every time it ran: give up without running it again.
+      void this.#fail(delivery, new Error(`delivered ${delivery.deliveryCount} times without completing (the host may have crashed while handling it)`));
+      return;
+    }
+    insertByPriority(this.#queue, { delivery });
+    this.#kick();
+  }
+
+  /** Starts queued messages while slots are free, and wakes the puller when there is room. */
+  #kick(): void {
+    while (this.#running.size < this.options.concurrency && this.#queue.length > 0 && !this.#stop.signal.aborted) {
+      const held = this.#queue.shift()!;
+      this.#running.add(held);
+      held.done = this.#run(held).finally(() => {
+        this.#running.delete(held);
+        this.#kick();
+      });
+    }
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #run(held: Held): Promise<void> {
+    const { delivery } = held;
+    const { msg } = delivery;
+    const { log, maxDeliver, retryDelaysMs } = this.options;
+    try {
+      await this.#handlers!.handle(delivery, this.#handlersAbort.signal);
+      msg.ack();
+    } catch (thrown) {
+      const err = toError(thrown);
+      if (this.#handlersAbort.signal.aborted || (this.#stop.signal.aborted && err instanceof AbortedError)) {
+        log.info("mailbox.handed_back", { id: delivery.envelope.id, seq: delivery.seq, reason: err.message });
+        msg.nak();
+        return;
+      }
+      if (delivery.deliveryCount >= maxDeliver) {
+        await this.#fail(delivery, err);
+        return;
+      }
+      const delayMs = retryDelaysMs[Math.min(delivery.deliveryCount - 1, retryDelaysMs.length - 1)] ?? 1000;
+      log.warn("mailbox.retry", { id: delivery.envelope.id, seq: delivery.seq, delivery: delivery.deliveryCount, of: maxDeliver, delayMs, error: err });
+      msg.nak(delayMs);
+    }
+  }
+
+  async #fail(delivery: Delivery, err: Error): Promise<void> {
+    const { log } = this.options;
+    try {
+      await this.#handlers!.giveUp(delivery, err);
+      delivery.msg.term();
+    } catch (recordErr) {
+      // The failure could not be recorded; keep the message rather than lose it.
+      log.error("mailbox.give_up_failed", { id: delivery.envelope.id, seq: delivery.seq, error: recordErr });
+      delivery.msg.nak(5000);
+    }
+    this.#kick();
+  }
+
+  #touchHeld(): void {
+    for (const h of this.#queue) h.delivery.msg.working();
+    for (const h of this.#running) h.delivery.msg.working();
+  }
+}
+
+function insertByPriority(queue: Held[], item: Held): void {
+  const p = item.delivery.envelope.priority;
+  const s = item.delivery.seq;
+  let lo = 0;
+  let hi = queue.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = queue[mid]!.delivery;
+    if (m.envelope.priority < p || (m.envelope.priority === p && m.seq < s)) lo = mid + 1;
+    else hi = mid;
+  }
+  queue.splice(lo, 0, item);
+}

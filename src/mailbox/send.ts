@@ -1,0 +1,44 @@
+import type { MsgHdrs } from "@nats-io/transport-node";
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import { NatterError } from "../errors.ts";
+import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { checkSize } from "../protocol/size.ts";
+
+/** Options of {@link publishEnvelope}. */
+export interface PublishOptions {
+  maxMessageBytes: number;
+  /** Milliseconds to wait for each stored-acknowledgement. */
+  timeoutMs: number;
+  headers?: MsgHdrs;
+  /** JetStream de-duplication id; default the envelope id. Copies of one envelope on other subjects need their own. */
+  msgID?: string;
+  /** Tries on timeout or while the server is away, same message id each time (default 5). */
+  attempts?: number;
+}
+
+/**
+ * Stores `envelope` on `subject` and waits for JetStream's acknowledgement.
+ * The envelope id is the JetStream message id, so a retried publish is not stored twice.
+ */
+export async function publishEnvelope(js: JetStreamClient, subject: string, envelope: Envelope, options: PublishOptions): Promise<PubAck> {
+  const data = encodeEnvelope(envelope);
+  checkSize(data, options.maxMessageBytes);
+  return publishBytes(js, subject, data, options.msgID ?? envelope.id, options);
+}
+
+/** Like {@link publishEnvelope} for bytes already encoded. */
+export async function publishBytes(js: JetStreamClient, subject: string, data: Uint8Array, msgID: string, options: PublishOptions): Promise<PubAck> {
+  try {
+    return await js.publish(subject, data, {
+      msgID,
+      timeout: options.timeoutMs,
+      retries: options.attempts ?? 5,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
+  } catch (cause) {
+    if ((cause as Error).name === "JetStreamNotEnabled") {
+      throw new NatterError(`nothing stored ${subject}: no JetStream stream captures it (is JetStream enabled and natter provisioned?)`, "no_stream", { cause });
+    }
+    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, "publish_failed", { cause });
+  }
+}

@@ -1,0 +1,18 @@
+/** NATS headers natter reads and writes. */
+export const HEADERS = {
+  /** A failed request: the error message. */
+  error: "Natter-Error",
+  /** A failed request: the error's code (`handler_error`, `bad_request`, `overloaded`, …). */
+  errorCode: "Natter-Error-Code",
+  /** JetStream de-duplication id; natter sets it to the envelope id. */
+  msgId: "Nats-Msg-Id",
+} as const;
+
+/** Error codes natter puts in {@link HEADERS.errorCode}. */
+export const ERROR_CODES = {
+  handler: "handler_error",
+  badRequest: "bad_request",
+  notFound: "no_handler",
+  overloaded: "overloaded",
+  aborted: "aborted",
+} as const;

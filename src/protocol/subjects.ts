@@ -1,0 +1,72 @@
+import { assertAgentName } from "./names.ts";
+
+/** The channel every agent hears. */
+export const ALL_SUBJECT = "agents.all";
+/** Prefix of every natter subject. */
+export const ROOT = "agents";
+
+/** A mailbox: direct messages, handoffs and completion notices for `agent`. */
+export function directSubject(agent: string): string {
+  return `agents.direct.${assertAgentName(agent)}`;
+}
+
+/** Core request-reply subject served by every instance of `agent`. */
+export function requestSubject(agent: string): string {
+  return `agents.request.${assertAgentName(agent)}`;
+}
+
+/** Where `agent`'s own requests are answered; `requestId` must be a single token. */
+export function responseSubject(agent: string, requestId: string): string {
+  if (!/^[^.*>\s]+$/.test(requestId)) throw new Error(`request id ${JSON.stringify(requestId)} is not a subject token`);
+  return `agents.response.${assertAgentName(agent)}.${requestId}`;
+}
+
+/** Wildcard covering every response addressed to `agent`. */
+export function responseWildcard(agent: string): string {
+  return `agents.response.${assertAgentName(agent)}.*`;
+}
+
+/** Tracking record of a handoff from `from` to `to`. */
+export function handoffSubject(from: string, to: string): string {
+  return `agents.handoff.${assertAgentName(from, "from")}.to.${assertAgentName(to, "to")}`;
+}
+
+/** Dead letters of `agent`: messages its handler failed on too many times. */
+export function deadLetterSubject(agent: string): string {
+  return `agents.dlq.${assertAgentName(agent)}`;
+}
+
+/** Subject patterns the stream captures, by purpose; used by provisioning and filters. */
+export const SUBJECT_PATTERNS = {
+  all: ALL_SUBJECT,
+  direct: "agents.direct.*",
+  handoff: "agents.handoff.*.to.*",
+  deadLetter: "agents.dlq.*",
+  request: "agents.request.*",
+  response: "agents.response.*.*",
+} as const;
+
+/** A subject taken apart: which channel it is and the agents it names. */
+export type ParsedSubject =
+  | { kind: "all" }
+  | { kind: "direct"; agent: string }
+  | { kind: "request"; agent: string }
+  | { kind: "response"; agent: string; requestId: string }
+  | { kind: "handoff"; from: string; to: string }
+  | { kind: "deadLetter"; agent: string };
+
+/** Parses a natter subject; undefined for anything else. */
+export function parseSubject(subject: string): ParsedSubject | undefined {
+  const t = subject.split(".");
+  if (t[0] !== ROOT) return undefined;
+  const [, kind, a, b, c] = t;
+  if (t.length === 2 && kind === "all") return { kind: "all" };
+  if (t.length === 3 && a) {
+    if (kind === "direct") return { kind: "direct", agent: a };
+    if (kind === "request") return { kind: "request", agent: a };
+    if (kind === "dlq") return { kind: "deadLetter", agent: a };
+  }
+  if (t.length === 4 && kind === "response" && a && b) return { kind: "response", agent: a, requestId: b };
+  if (t.length === 5 && kind === "handoff" && a && b === "to" && c) return { kind: "handoff", from: a, to: c };
+  return undefined;
+}

@@ -1,0 +1,98 @@
+import type { KV } from "@nats-io/kv";
+import type { Logger } from "../logger.ts";
+import { registryKey, type AgentRecord, type AgentStatus } from "../protocol/record.ts";
+
+/** Least time between two registry writes caused by status changes, in milliseconds. */
+const MIN_WRITE_GAP_MS = 100;
+
+/**
+ * One instance's registry entry: written at start, refreshed every heartbeat, and updated
+ * when status or load changes (coalesced, so a busy agent does not write per message).
+ */
+export class Presence {
+  #record: AgentRecord;
+  #timer: NodeJS.Timeout | undefined;
+  #pending: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  #lastWrite = 0;
+  #closed = false;
+
+  constructor(
+    readonly kv: KV,
+    record: Omit<AgentRecord, "lastHeartbeat" | "status">,
+    readonly log: Logger,
+  ) {
+    this.#record = { ...record, status: "available", lastHeartbeat: new Date().toISOString() };
+  }
+
+  /** The KV key: `{name}.{instanceId}`. */
+  get key(): string {
+    return registryKey(this.#record.name, this.#record.instanceId);
+  }
+
+  /** The record as last set. */
+  get record(): AgentRecord {
+    return this.#record;
+  }
+
+  /** Writes the entry and starts heartbeats every `heartbeatMs`. */
+  async start(heartbeatMs: number): Promise<void> {
+    await this.#write();
+    // Spread heartbeats of many agents in one host over the interval.
+    const first = setTimeout(() => {
+      this.#beat();
+      this.#timer = setInterval(() => this.#beat(), heartbeatMs);
+      this.#timer.unref();
+    }, Math.floor(Math.random() * heartbeatMs));
+    first.unref();
+    this.#timer = first;
+  }
+
+  /** Changes fields; the write is coalesced with others close in time. */
+  update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey">>): void {
+    const statusChanged = patch.status !== undefined && patch.status !== this.#record.status;
+    this.#record = { ...this.#record, ...patch };
+    if (statusChanged) this.#schedule();
+  }
+
+  /** Marks the entry offline and stops heartbeats; the entry then expires with the bucket TTL. */
+  async stop(status: AgentStatus = "offline"): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    clearInterval(this.#timer);
+    clearTimeout(this.#pending);
+    this.#record = { ...this.#record, status, load: 0 };
+    await this.#writing;
+    await this.#put();
+  }
+
+  #schedule(): void {
+    if (this.#pending || this.#closed) return;
+    const wait = Math.max(0, this.#lastWrite + MIN_WRITE_GAP_MS - Date.now());
+    this.#pending = setTimeout(() => {
+      this.#pending = undefined;
+      void this.#write();
+    }, wait);
+  }
+
+  #beat(): void {
+    if (this.#closed) return;
+    void this.#write();
+  }
+
+  #write(): Promise<void> {
+    this.#writing = this.#writing.then(() => (this.#closed ? undefined : this.#put()));
+    return this.#writing;
+  }
+
+  async #put(): Promise<void> {
+    this.#lastWrite = Date.now();
+    this.#record = { ...this.#record, lastHeartbeat: new Date().toISOString() };
+    try {
+      await this.kv.put(this.key, JSON.stringify(this.#record));
+    } catch (err) {
+      // A missed beat is repaired by the next one; the TTL is three beats long.
+      this.log.warn("registry.write_failed", { key: this.key, error: err });
+    }
+  }
+}

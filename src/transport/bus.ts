@@ -1,0 +1,55 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { Config } from "../config/config.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import { connectNats, type ConnectOptions } from "./connect.ts";
+import { provision } from "./streams.ts";
+
+/** One NATS connection with its JetStream, manager and registry bucket handles. */
+export interface Bus {
+  readonly config: Config;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** The registry KV bucket. */
+  readonly registry: KV;
+  readonly log: Logger;
+  /** Drains the connection: in-flight publishes and acks are flushed first. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openBus}. */
+export interface OpenBusOptions extends ConnectOptions {
+  /** Create or update the streams and bucket first (default true). */
+  provision?: boolean;
+  /** An existing connection to use instead of connecting; it is not closed by `close()`. */
+  connection?: NatsConnection;
+}
+
+/** Connects, provisions streams (idempotent) and opens the registry bucket. */
+export async function openBus(config: Config, options: OpenBusOptions = {}): Promise<Bus> {
+  const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const owned = options.connection === undefined;
+  const nc = options.connection ?? (await connectNats(config, { ...options, logger: log }));
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: config.requestTimeoutMs });
+    if (options.provision !== false) await provision(jsm, config, log);
+    const js = jetstream(nc, { timeout: config.requestTimeoutMs });
+    const registry = await new Kvm(js).open(config.registryBucket);
+    return {
+      config,
+      nc,
+      js,
+      jsm,
+      registry,
+      log,
+      close: async () => {
+        if (owned && !nc.isClosed()) await nc.drain();
+      },
+    };
+  } catch (err) {
+    if (owned) await nc.close();
+    throw err;
+  }
+}

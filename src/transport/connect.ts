@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import type { Config } from "../config/config.ts";
+import { ConfigError, NatterError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+/** Options of {@link connectNats}. */
+export interface ConnectOptions {
+  /** Connection name shown by the server's monitoring; default `natter`. */
+  name?: string;
+  /** Subject prefix of this connection's request inboxes; default `_INBOX`. */
+  inboxPrefix?: string;
+  logger?: Logger;
+}
+
+/** Connects with the configured servers, credentials and TLS; reconnects forever once connected. */
+export async function connectNats(config: Config, options: ConnectOptions = {}): Promise<NatsConnection> {
+  const opts = connectionOptions(config, options);
+  let nc: NatsConnection;
+  try {
+    nc = await connect(opts);
+  } catch (cause) {
+    throw describeConnectFailure(config, cause);
+  }
+  if (options.logger) void logStatus(nc, options.logger);
+  return nc;
+}
+
+/** The client options natter derives from its config. */
+export function connectionOptions(config: Config, options: ConnectOptions = {}): NodeConnectionOptions {
+  const opts: NodeConnectionOptions = {
+    servers: config.servers,
+    name: options.name ?? "natter",
+    timeout: config.connectTimeoutMs,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    pingInterval: 20_000,
+  };
+  if (options.inboxPrefix) opts.inboxPrefix = options.inboxPrefix;
+  if (config.user !== undefined) {
+    opts.user = config.user;
+    opts.pass = config.password;
+  }
+  if (config.token !== undefined) opts.token = config.token;
+  if (config.credsFile !== undefined) opts.authenticator = credsAuthenticator(readSecret(config.credsFile, "NATS_CREDS"));
+  else if (config.nkeyFile !== undefined) opts.authenticator = nkeyAuthenticator(readSeed(config.nkeyFile));
+  if (config.caFile || config.certFile) {
+    opts.tls = {};
+    if (config.caFile) opts.tls.caFile = config.caFile;
+    if (config.certFile) opts.tls.certFile = config.certFile;
+    if (config.keyFile) opts.tls.keyFile = config.keyFile;
+  }
+  return opts;
+}
+
+function readSecret(path: string, variable: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new ConfigError(`${variable}: cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function readSeed(path: string): Uint8Array {
+  const text = new TextDecoder().decode(readSecret(path, "NATS_NKEY"));
+  const seed = text.match(/\bSU[A-Z2-7]{56}\b/)?.[0];
+  if (!seed) throw new ConfigError(`NATS_NKEY: ${path} holds no user nkey seed (a line starting with SU)`);
+  return new TextEncoder().encode(seed);
+}
+
+function describeConnectFailure(config: Config, cause: unknown): NatterError {
+  const err = cause as Error & { code?: string };
+  const text = `${err.name ?? ""} ${err.message ?? ""} ${err.code ?? ""}`.toLowerCase();
+  const where = config.servers.join(", ");
+  if (/authori[sz]ation|authentication|auth_required|user_auth/.test(text)) {
+    return new NatterError(`authentication failed at ${where}: check NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY or NATS_CREDS`, "auth_failed", { cause });
+  }
+  if (/tls|certificate|ssl|self.signed/.test(text)) {
+    return new NatterError(`TLS handshake with ${where} failed: ${err.message} (check NATS_CA, NATS_CERT, NATS_KEY)`, "tls_failed", { cause });
+  }
+  return new NatterError(`cannot connect to NATS at ${where}: ${err.message}`, "connect_failed", { cause });
+}
+
+async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
+  for await (const s of nc.status()) {
+    switch (s.type) {
+      case "disconnect":
+        log.warn("nats.disconnected", { server: s.server });
+        break;
+      case "reconnecting":
+        log.debug("nats.reconnecting");
+        break;
+      case "reconnect":
+        log.info("nats.reconnected", { server: s.server });
+        break;
+      case "error":
+        log.error("nats.error", { error: s.error });
+        break;
+      case "slowConsumer":
+        log.warn("nats.slow_consumer", { subject: s.sub.getSubject(), pending: s.pending });
+        break;
+      case "ldm":
+        log.warn("nats.lame_duck", { server: s.server });
+        break;
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from "node:fs";
+import * as v from "valibot";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import type { Config } from "../config/config.ts";
+import { ConfigError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { msToNanos } from "./time.ts";
+
+// JetStream API error code for "stream name already in use" (not in the client's JetStreamApiCodes).
+const STREAM_NAME_IN_USE = 10058;
+
+/** Folder of the stream, consumer and bucket definitions, in the `nats` CLI's JSON format. */
+export const STREAMS_DIR = new URL("../../streams/", import.meta.url);
+
+const StreamFileSchema = v.looseObject({
+  name: v.string(),
+  subjects: v.array(v.string()),
+  storage: v.picklist(["file", "memory"]),
+  retention: v.picklist(["limits", "interest", "workqueue"]),
+});
+
+const ConsumerFileSchema = v.looseObject({
+  durable_name: v.literal("{agent}"),
+  filter_subject: v.string(),
+  ack_policy: v.literal("explicit"),
+});
+
+/** Reads one definition from streams/, checked against what natter relies on. */
+export function readDefinition<S extends v.GenericSchema>(file: string, schema: S): v.InferOutput<S> {
+  const path = new URL(file, STREAMS_DIR);
+  const result = v.safeParse(schema, JSON.parse(readFileSync(path, "utf8")));
+  if (!result.success) throw new ConfigError(`streams/${file}: ${result.issues.map((i) => i.message).join("; ")}`);
+  return result.output;
+}
+
+/** The mailbox stream as configured: streams/agents.json with the config's name, replicas and size limit. */
+export function agentsStreamConfig(config: Config): StreamConfig {
+  const spec = readDefinition("agents.json", StreamFileSchema);
+  // Headers (signatures, ids) ride on top of the payload limit the client enforces.
+  return { ...spec, name: config.stream, num_replicas: config.replicas, max_msg_size: config.maxMessageBytes + 8192 } as unknown as StreamConfig;
+}
+
+/** The registry bucket's stream: streams/registry.json with the config's bucket, TTL and replicas. */
+export function registryStreamConfig(config: Config): StreamConfig {
+  const spec = readDefinition("registry.json", StreamFileSchema);
+  const bucket = config.registryBucket;
+  return {
+    ...spec,
+    name: `KV_${bucket}`,
+    description: `natter: the agent registry (KV bucket ${bucket}), one key per running instance: {agent}.{instanceId}`,
+    subjects: [`$KV.${bucket}.>`],
+    max_age: msToNanos(config.registryTtlMs),
+    duplicate_window: msToNanos(Math.min(config.registryTtlMs, 120_000)),
+    num_replicas: config.replicas,
+  } as unknown as StreamConfig;
+}
+
+/** The mailbox consumer template (streams/mailbox-consumer.json), filled in for `agent`. */
+export function mailboxConsumerTemplate(): Record<string, unknown> {
+  return readDefinition("mailbox-consumer.json", ConsumerFileSchema);
+}
+
+/** What {@link ensureStream} did. */
+export type ProvisionOutcome = "created" | "updated" | "unchanged";
+
+/** Creates the stream when missing, updates it when it differs and the server allows, else throws a ConfigError naming the differences. */
+export async function ensureStream(jsm: JetStreamManager, wanted: StreamConfig): Promise<ProvisionOutcome> {
+  let have: StreamConfig;
+  try {
+    have = (await jsm.streams.info(wanted.name)).config;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.streams.add(wanted);
+      return "created";
+    } catch (cause) {
+      // Another process may have created it between our look and our add.
+      if (cause instanceof JetStreamApiError && cause.code === STREAM_NAME_IN_USE) return ensureStream(jsm, wanted);
+      throw new ConfigError(`cannot create stream ${wanted.name}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const diffs = differences(have, wanted);
+  if (diffs.length === 0) return "unchanged";
+  try {
+    await jsm.streams.update(wanted.name, wanted);
+    return "updated";
+  } catch (cause) {
+    throw new ConfigError(
+      `stream ${wanted.name} exists with a conflicting config (${diffs.join("; ")}) and the server refused to update it: ${(cause as Error).message}. ` +
+        `Delete it (nats stream rm ${wanted.name}) or set NATTER_STREAM / NATTER_REGISTRY_BUCKET to other names.`,
+      { cause },
+    );
+  }
+}
+
+/** Applies every stream and bucket natter needs; safe to run at every start. */
+export async function provision(jsm: JetStreamManager, config: Config, log?: Logger): Promise<void> {
+  for (const wanted of [agentsStreamConfig(config), registryStreamConfig(config)]) {
+    const outcome = await ensureStream(jsm, wanted);
+    if (outcome !== "unchanged") log?.info(`stream.${outcome}`, { stream: wanted.name });
+  }
+}
+
+function differences(have: StreamConfig, wanted: StreamConfig): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    const current = (have as unknown as Record<string, unknown>)[key];
+    if (key === "description" && current === undefined) continue;
+    if (JSON.stringify(current) !== JSON.stringify(value)) out.push(`${key}: have ${JSON.stringify(current)}, want ${JSON.stringify(value)}`);
+  }
+  return out;
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
+}

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A private nats-server started for one test file. */
+export interface TestServer {
+  /** Client URL, e.g. nats://127.0.0.1:41234. */
+  readonly url: string;
+  readonly port: number;
+  /** The server's directory: config, logs and JetStream store. */
+  readonly dir: string;
+  /** Stops the server (SIGTERM, or SIGKILL with `hard`) and waits until it is gone. */
+  stop(opts?: { hard?: boolean }): Promise<void>;
+  /** Starts it again on the same port and store. */
+  start(): Promise<void>;
+  /** stop + start. */
+  restart(opts?: { hard?: boolean }): Promise<void>;
+  /** Whether the process is running. */
+  readonly running: boolean;
+  /** Stops it and deletes its directory. */
+  dispose(): Promise<void>;
+}
+
+/** Options of {@link startServer}. */
+export interface TestServerOptions {
+  /** Extra nats-server config text appended to the generated file. */
+  extraConfig?: string;
+  /** Enable JetStream (default true). */
+  jetstream?: boolean;
+  /** A fixed port instead of a random one. */
+  port?: number;
+}
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const p of live) p.kill("SIGKILL");
+});
+
+/** Path of the nats-server binary, or a clear error saying how to install it. */
+export function natsServerBinary(): string {
+  const candidates = [process.env.NATS_SERVER_BIN, ...(process.env.PATH ?? "").split(":").map((d) => join(d, "nats-server")), "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
+  const found = candidates.find((p): p is string => !!p && existsSync(p));
+  if (!found) throw new Error("nats-server is not installed: on Debian/Ubuntu run `apt-get install -y nats-server`, on macOS `brew install nats-server`, or set NATS_SERVER_BIN");
+  return found;
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Starts a private nats-server with JetStream on a random port and a temporary store. */
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), "natter-nats-"));
+  const node = new ServerNode(dir, options);
+  await node.start();
+  return node;
+}
+
+class ServerNode implements TestServer {
+  #proc: ChildProcess | undefined;
+  #port: number;
+  readonly dir: string;
+  readonly #options: TestServerOptions & { cluster?: string; name?: string };
+
+  constructor(dir: string, options: TestServerOptions & { cluster?: string; name?: string }) {
+    this.dir = dir;
+    this.#options = options;
+    this.#port = options.port ?? -1;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+  get url(): string {
+    return `nats://127.0.0.1:${this.#port}`;
+  }
+  get running(): boolean {
+    return this.#proc !== undefined && this.#proc.exitCode === null && this.#proc.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const conf = join(this.dir, "server.conf");
+    const lines = [
+      `listen: "127.0.0.1:${this.#port}"`,
+      `ports_file_dir: "${this.dir}"`,
+      `server_name: "${this.#options.name ?? "test"}"`,
+      this.#options.jetstream === false ? "" : `jetstream { store_dir: "${join(this.dir, "js")}" }`,
+      this.#options.cluster ?? "",
+      this.#options.extraConfig ?? "",
+    ];
+    writeFileSync(conf, lines.join("\n"));
+    for (const f of readdirSync(this.dir)) if (f.endsWith(".ports")) rmSync(join(this.dir, f));
+    const proc = spawn(natsServerBinary(), ["-c", conf, "-l", join(this.dir, "server.log")], { stdio: "ignore" });
+    this.#proc = proc;
+    live.add(proc);
+    proc.on("exit", () => live.delete(proc));
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`nats-server exited at start (code ${proc.exitCode}); log: ${this.log().slice(-2000)}`);
+      if (this.#port === -1) {
+        const portsFile = readdirSync(this.dir).find((f) => f.endsWith(".ports"));
+        if (portsFile) {
+          const ports = JSON.parse(readFileSync(join(this.dir, portsFile), "utf8")) as { nats: string[] };
+          this.#port = Number(new URL(ports.nats[0]!.replace("nats://", "http://")).port);
+        }
+      }
+      if (this.#port !== -1 && (await canConnect(this.#port))) return;
+      await sleep(25);
+    }
+    throw new Error(`nats-server did not start within 15 s; log: ${this.log().slice(-2000)}`);
+  }
+
+  async stop(opts: { hard?: boolean } = {}): Promise<void> {
+    const proc = this.#proc;
+    if (!proc || !this.running) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill(opts.hard ? "SIGKILL" : "SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async restart(opts: { hard?: boolean } = {}): Promise<void> {
+    await this.stop(opts);
+    await this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  log(): string {
+    try {
+      return readFileSync(join(this.dir, "server.log"), "utf8");
+    } catch {
+      return "";
+    }
+  }
+}
+
+/** A three-node (by default) JetStream cluster on loopback. */
+export interface TestCluster {
+  readonly nodes: TestServer[];
+  /** Client URLs of every node. */
+  readonly urls: string[];
+  dispose(): Promise<void>;
+}
+
+/** Starts an n-node JetStream cluster on loopback ports, each node with its own store. */
+export async function startCluster(n = 3): Promise<TestCluster> {
+  const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
+  const routePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(", ");
+  const nodes: ServerNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const dir = mkdtempSync(join(tmpdir(), `natter-cluster-${i}-`));
+    const cluster = `cluster { name: natter_test, listen: "127.0.0.1:${routePorts[i]}", routes: [${routes}] }`;
+    nodes.push(new ServerNode(dir, { port: ports[i]!, cluster, name: `n${i}` }));
+  }
+  await Promise.all(nodes.map((s) => s.start()));
+  return {
+    nodes,
+    urls: nodes.map((s) => s.url),
+    dispose: async () => {
+      await Promise.all(nodes.map((s) => s.dispose()));
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ port, host: "127.0.0.1" });
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => resolve(false));
+  });
+}
+
