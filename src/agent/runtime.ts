@@ -56,7 +56,7 @@ export class AgentRuntime implements ContextOwner {
     this.log = bus.log.child({ agent: definition.name });
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes);
     this.context = new Context(this);
-    this.#limiter = new Limiter(concurrency, concurrency * 8);
+    this.#limiter = new Limiter(concurrency, config.maxQueuedRequests);
     this.#presence = new Presence(
       bus.registry,
       {
