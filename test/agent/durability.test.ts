@@ -49,7 +49,10 @@ test("durability: kill -9 of a host mid-handler redelivers the message to anothe
   assert.equal(started.find((e) => e.id === sent.envelope.id)!.pid, first.proc.pid);
   await first.kill("SIGKILL");
   const second = await host("Crashy");
-  const all = await events.until((a) => a.some((e) => e.id === sent.envelope.id && e.event === "done" && e.pid === second.proc.pid), 15_000, "completion on the second host");
+  const consumer = async () => JSON.stringify(await client.bus.jsm.consumers.info("AGENTS", "Crashy"));
+  const all = await events.until((a) => a.some((e) => e.id === sent.envelope.id && e.event === "done" && e.pid === second.proc.pid), 15_000, "completion on the second host").catch(async (err: Error) => {
+    throw new Error(`${err.message}\nconsumer: ${await consumer()}\nsecond host log: ${second.log().slice(-3000)}`);
+  });
   const retry = all.find((e) => e.id === sent.envelope.id && e.pid === second.proc.pid)!;
   assert.ok(retry.deliveryCount >= 2, `the handler sees it as a redelivery (delivery ${retry.deliveryCount})`);
 });
