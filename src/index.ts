@@ -18,6 +18,9 @@ export {
   responseSubject,
   handoffSubject,
   deadLetterSubject,
+  progressSubject,
+  groupSubject,
+  CANCEL_SUBJECT,
   parseSubject,
 } from "./protocol/subjects.ts";
 export { groupAgents, listInstances } from "./registry/query.ts";
@@ -26,6 +29,7 @@ export {
   ConfigError,
   ValidationError,
   AgentUnavailableError,
+  NoAgentWithCapabilityError,
   RequestTimeoutError,
   RemoteError,
   MessageTooLargeError,
@@ -33,7 +37,8 @@ export {
 } from "./errors.ts";
 
 export type { AgentDefinition, Handler } from "./agent/define.ts";
-export type { AgentContext, HandlerContext, SendOptions, RequestOptions, Sent } from "./agent/context.ts";
+export type { AgentContext, HandlerContext, SendOptions, RequestOptions, Sent, StreamedRequest } from "./agent/context.ts";
+export type { ProgressEvent } from "./mailbox/progress.ts";
 export type { Host, HostOptions } from "./agent/host.ts";
 export type { Client, ClientOptions } from "./agent/client.ts";
 export type { Config } from "./config/config.ts";

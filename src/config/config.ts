@@ -43,6 +43,7 @@ const SETTINGS = {
   connectTimeoutMs: { env: "NATTER_CONNECT_TIMEOUT_MS", schema: int(100), fallback: "5000" },
   maxMessageBytes: { env: "NATTER_MAX_MESSAGE_BYTES", schema: int(256, 64 * 1024 * 1024), fallback: "1048576" },
   concurrency: { env: "NATTER_CONCURRENCY", schema: int(1, 10_000), fallback: "8" },
+  prefetch: { env: "NATTER_PREFETCH", schema: int(1, 100_000), fallback: "1024" },
   maxQueuedRequests: { env: "NATTER_MAX_QUEUED_REQUESTS", schema: int(0, 1_000_000), fallback: "1000" },
   ackWaitMs: { env: "NATTER_ACK_WAIT_MS", schema: int(1000), fallback: "30000" },
   maxDeliver: { env: "NATTER_MAX_DELIVER", schema: int(1, 1000), fallback: "5" },
