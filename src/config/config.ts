@@ -37,6 +37,7 @@ const SETTINGS = {
   stream: { env: "NATTER_STREAM", schema: streamName, fallback: "AGENTS" },
   registryBucket: { env: "NATTER_REGISTRY_BUCKET", schema: streamName, fallback: "natter-registry" },
   replicas: { env: "NATTER_REPLICAS", schema: int(1, 5), fallback: "1" },
+  streamMaxBytes: { env: "NATTER_STREAM_MAX_BYTES", schema: int(0), fallback: "0" },
   heartbeatMs: { env: "NATTER_HEARTBEAT_MS", schema: int(100), fallback: "30000" },
   registryTtlMs: { env: "NATTER_REGISTRY_TTL_MS", schema: int(1000), fallback: "90000" },
   requestTimeoutMs: { env: "NATTER_REQUEST_TIMEOUT_MS", schema: int(1), fallback: "10000" },
