@@ -51,7 +51,7 @@ export { tailTraffic } from "./inspect/tail.ts";
 export { buildThread, readThread, walkThread } from "./inspect/thread.ts";
 export { prepareRedelivery, redeliver } from "./inspect/redeliver.ts";
 export { watchAgents } from "./inspect/agents.ts";
-export { planFilter, matchesFilter, subjectMatches, parseTimeSpec } from "./inspect/filter.ts";
+export { planFilter, matchesFilter, subjectMatches, parseTimeSpec, parseDurationMs } from "./inspect/filter.ts";
 export { inspectMessage } from "./inspect/message.ts";
 export type { ReadStreamOptions } from "./inspect/read.ts";
 export type { TailOptions, Tail } from "./inspect/tail.ts";
