@@ -61,3 +61,6 @@ export type { LoopOptions, LoopResult, ToolTrace } from "./llm/ooda.ts";
 export type { ProbeResult } from "./llm/client.ts";
 export type { LLMConfig, LLMMode } from "./llm/config.ts";
 export type { ChatModel, ChatMessage, ChatRequest, ChatTurn, ToolCall, ToolSpec, TokenUsage } from "./llm/model.ts";
+export { SUBJECT_PATTERNS } from "./protocol/subjects.ts";
+export { startEmbeddedServer, findNatsServer, isListening, deriveConfig, NATS_SERVER_INSTALL_HINT } from "./transport/embedded.ts";
+export type { EmbeddedServer, EmbeddedServerOptions } from "./transport/embedded.ts";

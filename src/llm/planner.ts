@@ -50,7 +50,7 @@ function situation(request: ChatRequest): Situation {
   const { messages } = request;
   const system = messages.find((m) => m.role === "system")?.content ?? "";
   const lastUser = messages.findLastIndex((m) => m.role === "user");
-  const text = messageText(lastUser >= 0 ? (messages[lastUser]!.content as string) : "");
+  const text = unlabel(messageText(lastUser >= 0 ? (messages[lastUser]!.content as string) : ""));
   const self = /^You are ([A-Za-z0-9_-]+)/.exec(system)?.[1] ?? "";
   const peers = parsePeers(system).filter((p) => p.name !== self);
   const named = peers.map((p) => ({ p, at: text.indexOf(p.name) })).filter((x) => x.at >= 0).sort((a, b) => a.at - b.at).map((x) => x.p);
@@ -66,15 +66,17 @@ function nextCall(s: Situation): Next {
   const has = (name: string) => s.tools.includes(name);
   const called = (name: string) => s.done.some((d) => d.name === name);
   const quoted = /"([^"]+)"/.exec(s.text)?.[1];
+  // A report for the record needs no action; acting on it would bounce it around.
+  if (/^fyi\b/i.test(s.text.trim())) return undefined;
   if (/\bbroadcast\b|\beveryone\b|\ball agents\b/.test(s.lower) && has(T.broadcast) && !called(T.broadcast)) {
-    return { name: T.broadcast, args: { message: quoted ?? `Hello everyone, ${s.self} here and ready to help.` } };
+    return { name: T.broadcast, args: { message: labelled(quoted ?? `Hello everyone, ${s.self} here and ready to help.`) } };
   }
   if (/\bhand(\s|-)?off\b|\bhand (it|this|the task) (over|off)\b|\bdelegate\b/.test(s.lower) && s.named[0] && has(T.handoff) && !called(T.handoff)) {
-    return { name: T.handoff, args: { agent: s.named[0].name, task: quoted ?? s.text, reason: `${OFFLINE_LABEL}: the task names ${s.named[0].name}` } };
+    return { name: T.handoff, args: { agent: s.named[0].name, task: labelled(quoted ?? s.text), reason: `${OFFLINE_LABEL}: the task names ${s.named[0].name}` } };
   }
   if (/\bweather\b|\bforecast\b|\btemperature\b/.test(s.lower)) return weatherCall(s, quoted);
   if (/\b(send|tell|message)\b/.test(s.lower) && s.named[0] && has(T.send) && !called(T.send)) {
-    return { name: T.send, args: { agent: s.named[0].name, message: quoted ?? s.text } };
+    return { name: T.send, args: { agent: s.named[0].name, message: labelled(quoted ?? s.text) } };
   }
   return undefined;
 }
@@ -87,13 +89,13 @@ function weatherCall(s: Situation, quoted: string | undefined): Next {
   if (own) return called(own) ? undefined : { name: own, args: { location } };
   const directly = /\bdirect message\b|\bsend\b/.test(s.lower) && !/\bask\b/.test(s.lower);
   if (directly && s.named[0] && s.tools.includes(T.send)) {
-    return called(T.send) ? undefined : { name: T.send, args: { agent: s.named[0].name, message: quoted ?? `What is the weather forecast for ${location}?` } };
+    return called(T.send) ? undefined : { name: T.send, args: { agent: s.named[0].name, message: labelled(quoted ?? `What is the weather forecast for ${location}?`) } };
   }
   if (!s.tools.includes(T.ask)) return undefined;
   const asked = s.done.find((d) => d.name === T.ask);
   if (!asked) {
     const expert = s.named.find((p) => p.capabilities.includes("weather"));
-    if (expert) return { name: T.ask, args: { agent: expert.name, question: `What is the weather forecast for ${location}?` } };
+    if (expert) return { name: T.ask, args: { agent: expert.name, question: labelled(`What is the weather forecast for ${location}?`) } };
     const found = s.done.find((d) => d.name === T.find);
     if (!found) return s.tools.includes(T.find) ? { name: T.find, args: { capability: "weather" } } : undefined;
     const first = firstName(found.result);
@@ -102,12 +104,13 @@ function weatherCall(s: Situation, quoted: string | undefined): Next {
   // Chained: pass the answer on to whoever the text says to report to.
   const reportTo = /\b(report|reply|respond|tell|send|forward)\b/.test(s.lower) ? s.named.find((p) => p.name !== asked.args.agent) : undefined;
   if (reportTo && s.tools.includes(T.send) && !called(T.send)) {
-    return { name: T.send, args: { agent: reportTo.name, message: `Weather for ${location}, as ${String(asked.args.agent)} reports: ${unlabel(asked.result)}` } };
+    return { name: T.send, args: { agent: reportTo.name, message: labelled(`FYI from ${s.self}: weather for ${location}, as ${String(asked.args.agent)} reports: ${unlabel(asked.result).replace(/^\S+ answered: /, "")}`) } };
   }
   return undefined;
 }
 
 function finalAnswer(s: Situation): string {
+  if (s.done.length === 0 && /^fyi\b/i.test(s.text.trim())) return `[${OFFLINE_LABEL}] noted: ${s.text.slice(0, 300)}`;
   if (s.done.length === 0) {
     return `[${OFFLINE_LABEL}] ${s.self} got: "${s.text.slice(0, 200)}". No rule matched (rules: weather, broadcast, hand off, send/tell, ask). Set NATTER_LLM=openai with a model server for real answers.`;
   }
@@ -136,6 +139,11 @@ function parseArgs(raw: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** Marks text the planner wrote, so nobody mistakes it for a model's words. */
+function labelled(text: string): string {
+  return `[${OFFLINE_LABEL}] ${text}`;
 }
 
 function unlabel(text: string): string {
