@@ -59,7 +59,9 @@ function situation(request: ChatRequest): Situation {
   const done: Done[] = messages.slice(lastUser + 1).flatMap((m) =>
     m.role === "assistant" ? (m.toolCalls ?? []).map((c) => ({ name: c.name, args: parseArgs(c.arguments), result: results.get(c.id) ?? "" })) : [],
   );
-  return { text, lower: text.toLowerCase(), self, peers, named, tools: request.tools.map((t) => t.name), done };
+  // Keywords are looked for outside agent names: "Weather-Bot" alone is no weather question.
+  const lower = peers.reduce((t, p) => t.replaceAll(p.name, " "), text).toLowerCase();
+  return { text, lower, self, peers, named, tools: request.tools.map((t) => t.name), done };
 }
 
 function nextCall(s: Situation): Next {
@@ -68,11 +70,14 @@ function nextCall(s: Situation): Next {
   const quoted = /"([^"]+)"/.exec(s.text)?.[1];
   // A report for the record needs no action; acting on it would bounce it around.
   if (/^fyi\b/i.test(s.text.trim())) return undefined;
-  if (/\bbroadcast\b|\beveryone\b|\ball agents\b/.test(s.lower) && has(T.broadcast) && !called(T.broadcast)) {
-    return { name: T.broadcast, args: { message: labelled(quoted ?? `Hello everyone, ${s.self} here and ready to help.`) } };
+  // One intent per message, checked in this order; the rest of the text is its content.
+  if (/\bbroadcast\b|\beveryone\b|\ball agents\b/.test(s.lower)) {
+    return has(T.broadcast) && !called(T.broadcast) ? { name: T.broadcast, args: { message: labelled(quoted ?? `Hello everyone, ${s.self} here and ready to help.`) } } : undefined;
   }
-  if (/\bhand(\s|-)?off\b|\bhand (it|this|the task) (over|off)\b|\bdelegate\b/.test(s.lower) && s.named[0] && has(T.handoff) && !called(T.handoff)) {
-    return { name: T.handoff, args: { agent: s.named[0].name, task: labelled(quoted ?? s.text), reason: `${OFFLINE_LABEL}: the task names ${s.named[0].name}` } };
+  if (/\bhand(\s|-)?off\b|\bhand (it|this|the task) (over|off)\b|\bdelegate\b/.test(s.lower) && s.named[0]) {
+    return has(T.handoff) && !called(T.handoff)
+      ? { name: T.handoff, args: { agent: s.named[0].name, task: labelled(quoted ?? s.text), reason: `${OFFLINE_LABEL}: the task names ${s.named[0].name}` } }
+      : undefined;
   }
   if (/\bweather\b|\bforecast\b|\btemperature\b/.test(s.lower)) return weatherCall(s, quoted);
   if (/\b(send|tell|message)\b/.test(s.lower) && s.named[0] && has(T.send) && !called(T.send)) {
@@ -99,7 +104,7 @@ function weatherCall(s: Situation, quoted: string | undefined): Next {
     const found = s.done.find((d) => d.name === T.find);
     if (!found) return s.tools.includes(T.find) ? { name: T.find, args: { capability: "weather" } } : undefined;
     const first = firstName(found.result);
-    return first ? { name: T.ask, args: { agent: first, question: `What is the weather forecast for ${location}?` } } : undefined;
+    return first ? { name: T.ask, args: { agent: first, question: labelled(`What is the weather forecast for ${location}?`) } } : undefined;
   }
   // Chained: pass the answer on to whoever the text says to report to.
   const reportTo = /\b(report|reply|respond|tell|send|forward)\b/.test(s.lower) ? s.named.find((p) => p.name !== asked.args.agent) : undefined;
@@ -114,7 +119,11 @@ function finalAnswer(s: Situation): string {
   if (s.done.length === 0) {
     return `[${OFFLINE_LABEL}] ${s.self} got: "${s.text.slice(0, 200)}". No rule matched (rules: weather, broadcast, hand off, send/tell, ask). Set NATTER_LLM=openai with a model server for real answers.`;
   }
-  const parts = s.done.map((d) => (d.result.startsWith("error:") ? `${d.name} failed: ${d.result}` : unlabel(d.result)));
+  const parts = s.done.map((d) => {
+    if (d.result.startsWith("error:")) return `${d.name} failed: ${d.result}`;
+    if (d.name === T.find && d.result === "[]") return `no running agent declares the capability "${String(d.args.capability)}"`;
+    return unlabel(d.result);
+  });
   return `[${OFFLINE_LABEL}] ${parts.join(" | ")}`;
 }
 
