@@ -72,7 +72,11 @@ async function main(argv: readonly string[]): Promise<number> {
         process.once("SIGINT", () => resolve());
         process.once("SIGTERM", () => resolve());
       });
-      out("Stopping...");
+      out("Stopping... (Ctrl+C again to quit at once)");
+      // A second Ctrl+C quits now; exiting (rather than dying by the signal) still stops an embedded server.
+      const quit = () => process.exit(130);
+      process.once("SIGINT", quit);
+      process.once("SIGTERM", quit);
     }
     await run.stop();
     return run.failed.length === 0 ? 0 : 1;

@@ -33,6 +33,9 @@ export interface EmbeddedServerOptions {
 
 /** Path of the nats-server binary; a NatterError (code `not_installed`) saying how to install it when there is none. */
 export function findNatsServer(env: Record<string, string | undefined> = process.env): string {
+  if (env.NATS_SERVER_BIN && !existsSync(env.NATS_SERVER_BIN)) {
+    throw new NatterError(`nats-server is not installed at NATS_SERVER_BIN=${env.NATS_SERVER_BIN}: ${NATS_SERVER_INSTALL_HINT}`, "not_installed");
+  }
   const candidates = [env.NATS_SERVER_BIN, ...(env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, "nats-server")), "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
   const found = candidates.find((p): p is string => !!p && existsSync(p));
   if (!found) throw new NatterError(`nats-server is not installed: ${NATS_SERVER_INSTALL_HINT}`, "not_installed");
