@@ -1,19 +1,11 @@
 import * as v from "valibot";
+import { int } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 
 /** How agents pick their model: probe the server (`auto`), always the server (`openai`), or the built-in planner (`offline`). */
 export const LLM_MODES = ["auto", "openai", "offline"] as const;
 /** One of {@link LLM_MODES}. */
 export type LLMMode = (typeof LLM_MODES)[number];
-
-const int = (min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d+$/, `expected a whole number from ${min} to ${max}`),
-    v.transform(Number),
-    v.minValue(min, `expected a whole number from ${min} to ${max}`),
-    v.maxValue(max, `expected a whole number from ${min} to ${max}`),
-  );
 
 const SETTINGS = {
   baseUrl: { env: "OPENAI_BASE_URL", schema: v.pipe(v.string(), v.url("expected an http(s) URL like http://localhost:1234/v1")), fallback: "http://localhost:1234/v1" },
