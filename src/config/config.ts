@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+/** An environment value of digits from `min` to `max`, parsed to a number; the message names the range. */
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(
     v.string(),
     v.regex(/^\d+$/, `expected a whole number from ${min} to ${max}`),

@@ -48,7 +48,7 @@ export async function watchAgents(bus: Bus, options: WatchAgentsOptions): Promis
       options.onChange(current());
     }
   })();
-  for (const r of await listInstances(bus.registry, bus.log)) records.set(registryKey(r.name, r.instanceId), r);
+  for (const r of await listInstances(bus, bus.log)) records.set(registryKey(r.name, r.instanceId), r);
   for (const entry of pending.splice(0)) apply(entry);
   complete = true;
   options.onChange(current());

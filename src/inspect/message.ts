@@ -19,7 +19,10 @@ export function inspectMessage(raw: RawMessage): InspectedMessage {
   const parsed = parseSubject(raw.subject);
   const channel: Channel = parsed?.kind ?? "other";
   let recipient: string | undefined;
-  if (parsed && parsed.kind !== "all") recipient = parsed.kind === "handoff" ? parsed.to : parsed.agent;
+  if (parsed) {
+    if (parsed.kind === "handoff") recipient = parsed.to;
+    else if ("agent" in parsed) recipient = parsed.agent;
+  }
   let envelope: Envelope | undefined;
   let invalid: string | undefined;
   try {

@@ -28,7 +28,7 @@ and the age of the newest heartbeat. Instances vanish when their heartbeat is 3 
     const bus = await openCliBus(io, flags.server);
     try {
       if (!flags.watch) {
-        await show(io, groupAgents(await listInstances(bus.registry, bus.log)), flags.json === true);
+        await show(io, groupAgents(await listInstances(bus, bus.log)), flags.json === true);
         return EXIT.ok;
       }
       let last = "";

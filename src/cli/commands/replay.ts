@@ -102,7 +102,7 @@ async function replay(io: Io, bus: Bus, filter: ReturnType<typeof toFilter>, fla
 
 async function redeliverOne(io: Io, bus: Bus, seq: number, to: string, flags: Flags): Promise<number> {
   const prepared = await prepareRedelivery(bus, seq, to);
-  const running = groupAgents(await listInstances(bus.registry, bus.log)).find((a) => a.name === to && a.status !== "offline");
+  const running = groupAgents(await listInstances(bus, bus.log)).find((a) => a.name === to && a.status !== "offline");
   if (!flags.json) {
     io.err(`message: ${formatMessage(prepared.original)}`);
     io.err(`will store a copy in ${to}'s mailbox (new id ${prepared.envelope.id}, metadata.replayOf=${seq})`);
