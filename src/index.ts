@@ -2,7 +2,7 @@ export { defineAgent } from "./agent/define.ts";
 export { startHost } from "./agent/host.ts";
 export { connectClient } from "./agent/client.ts";
 export { loadAgentModules } from "./agent/load.ts";
-export { AgentRuntime, DEAD_LETTER_HEADERS } from "./agent/runtime.ts";
+export { AgentRuntime } from "./agent/runtime.ts";
 export { loadConfig, CONFIG_VARIABLES } from "./config/config.ts";
 export { createLogger } from "./logger.ts";
 export { openBus } from "./transport/bus.ts";
@@ -10,7 +10,7 @@ export { provision, ensureStream, agentsStreamConfig, registryStreamConfig } fro
 export { createEnvelope, decodeEnvelope, encodeEnvelope, validateEnvelope, newId, MESSAGE_TYPES, DEFAULT_PRIORITY, HANDOFF_PRIORITY } from "./protocol/envelope.ts";
 export { assertAgentName, agentNameProblem, MAX_NAME_LENGTH } from "./protocol/names.ts";
 export { AGENT_STATUSES, decodeRecord, registryKey } from "./protocol/record.ts";
-export { HEADERS, ERROR_CODES } from "./protocol/headers.ts";
+export { HEADERS, ERROR_CODES, DEAD_LETTER_HEADERS } from "./protocol/headers.ts";
 export {
   ALL_SUBJECT,
   directSubject,

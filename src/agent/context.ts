@@ -1,6 +1,7 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { collectStream } from "../inspect/read.ts";
 import { readHistory, readProgress, type ProgressEvent } from "../mailbox/progress.ts";
 import { publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
@@ -80,6 +81,12 @@ export interface AgentContext {
   resumeProgress(requestId: string, afterSeq?: number, options?: { signal?: AbortSignal }): AsyncIterable<ProgressEvent>;
   /** Cancels a conversation: the handlers of every agent working on `threadId` see their signal fire. */
   cancel(threadId: string, reason?: string): Promise<void>;
+  /**
+   * The stored messages of a conversation (default: the one being handled), oldest first: direct messages,
+   * handoffs, notices, broadcasts and progress. Core requests and answers are not stored. Scans the stream
+   * from `since` (default: everything kept).
+   */
+  thread(threadId?: string, options?: { since?: Date }): Promise<Envelope[]>;
   /** Posts to a named group channel (`agents.group.{group}`); members hear it, and it is stored as history. */
   postToGroup(group: string, content: string, metadata?: Record<string, unknown>): Promise<Sent>;
   /** Starts hearing `group` (the definition's `onGroupMessage` handles it). */
@@ -234,6 +241,13 @@ export class Context implements HandlerContext {
   async cancel(threadId: string, reason = "cancelled"): Promise<void> {
     const envelope = createEnvelope({ type: "cancel", from: this.name, content: reason, threadId });
     await publishEnvelope(this.#owner.bus.js, CANCEL_SUBJECT, envelope, this.#publishOptions());
+  }
+
+  async thread(threadId?: string, options: { since?: Date } = {}): Promise<Envelope[]> {
+    const id = threadId ?? this.#scope.message?.threadId ?? this.#scope.message?.id;
+    if (!id) throw new NatterError("thread() needs a thread id outside a handler");
+    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal });
+    return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" ? [m.envelope] : []));
   }
 
   async joinGroup(group: string): Promise<void> {

@@ -8,7 +8,7 @@ import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
-import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
+import { DEAD_LETTER_HEADERS, ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject, groupSubject, progressSubject } from "../protocol/subjects.ts";
 import { Presence } from "../registry/presence.ts";
 import { listInstances } from "../registry/query.ts";
@@ -17,14 +17,6 @@ import { serveRequests, type Reply } from "../rpc/serve.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
-
-/** Headers of a dead letter: why and how often the original failed. */
-export const DEAD_LETTER_HEADERS = {
-  error: HEADERS.error,
-  deliveries: "Natter-Deliveries",
-  originalSeq: "Natter-Original-Seq",
-  originalSubject: "Natter-Original-Subject",
-} as const;
 
 /** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
 type Admission = "wait" | "queue";

@@ -1,7 +1,6 @@
 import type { MsgHdrs } from "@nats-io/transport-node";
-import { DEAD_LETTER_HEADERS } from "../agent/runtime.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { HEADERS } from "../protocol/headers.ts";
+import { DEAD_LETTER_HEADERS, HEADERS } from "../protocol/headers.ts";
 import { parseSubject } from "../protocol/subjects.ts";
 import type { Channel, DeadLetterInfo, InspectedMessage } from "./types.ts";
 

@@ -19,3 +19,11 @@ export const ERROR_CODES = {
   aborted: "aborted",
   cancelled: "cancelled",
 } as const;
+
+/** Headers of a dead letter: why and how often the original failed. */
+export const DEAD_LETTER_HEADERS = {
+  error: HEADERS.error,
+  deliveries: "Natter-Deliveries",
+  originalSeq: "Natter-Original-Seq",
+  originalSubject: "Natter-Original-Subject",
+} as const;

@@ -6,6 +6,7 @@ import { eventually, setup, type Bench } from "../helpers/in-process.ts";
 let b: Bench;
 const seen: Envelope[] = [];
 const aborted: { agent: string; reason: string }[] = [];
+const recalled: Envelope[] = [];
 
 function waitForAbort(signal: AbortSignal, agent: string): Promise<never> {
   return new Promise((_, reject) => {
@@ -31,6 +32,7 @@ before(async () => {
           seen.push(answer);
         }
         if (msg.content === "long") await ctx.requestFromAgent("Worker", "wait", { timeoutMs: 60_000 });
+        if (msg.content === "recall") recalled.push(...(await ctx.thread()));
       },
       async onRequest(msg, ctx) {
         seen.push(msg);
@@ -64,6 +66,17 @@ test("threads: a new conversation starts a thread, and handoffs, requests and re
   );
   const request = thread.find((m) => m.type === "request")!;
   assert.equal(thread.find((m) => m.type === "response")!.inReplyTo, request.id);
+});
+
+test("threads: ctx.thread() gives a handler the stored history of its conversation", async () => {
+  const start = seen.find((m) => m.content === "plan")!;
+  await b.client.sendDirectMessage("Planner", "recall", {}, { threadId: start.threadId!, notify: false });
+  await eventually("the recall", () => recalled.length > 0);
+  const lines = recalled.map((m) => `${m.type}:${m.from}->${m.to}:${m.content}`);
+  assert.deepEqual(lines.slice(0, 2), ["direct:tester->Planner:plan", "handoff:Planner->Worker:do the work"]);
+  assert.ok(lines.includes("response:Worker->Planner:done"), "the handoff's completion notice is part of it");
+  assert.equal(lines.at(-1), "direct:tester->Planner:recall");
+  assert.ok(recalled.every((m) => m.threadId === start.threadId));
 });
 
 test("deadlines: the handler's signal fires at the deadline, and work it starts inherits the remaining time", async () => {
