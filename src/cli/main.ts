@@ -38,9 +38,13 @@ export async function runNatter(argv: readonly string[]): Promise<number> {
   const io = new Io(stop.signal);
   try {
     const [name, ...rest] = argv;
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-      (name === undefined ? io.err.bind(io) : (line: string) => void io.out(line))(usage());
-      return name === undefined ? EXIT.usage : EXIT.ok;
+    if (name === undefined) {
+      io.err(usage());
+      return EXIT.usage;
+    }
+    if (name === "--help" || name === "-h" || name === "help") {
+      await io.out(usage());
+      return EXIT.ok;
     }
     if (name === "--version" || name === "-V") {
       await io.out(VERSION);
@@ -73,6 +77,11 @@ function describeFailure(err: unknown, io: Io): [number, string] {
   if (err instanceof AbortedError) return [EXIT.interrupted, "interrupted"];
   if (err instanceof NatterError) return [err.code === "connect_failed" ? EXIT.unavailable : EXIT.failure, err.message];
   const e = err instanceof Error ? err : new Error(String(err));
-  if (/CONNECTION_REFUSED|ECONNREFUSED|TIMEOUT|disconnect|closed/i.test(`${e.name} ${e.message}`)) return [EXIT.unavailable, `NATS: ${e.message}`];
+  // Errors of the NATS client itself: the server said no, or went away.
+  if (/^(JetStream|Timeout|Connection|Closed|Drain|Request|NoResponders|Permission|Protocol)/.test(e.name)) {
+    const away = /^(Timeout|Connection|Closed|NoResponders)/.test(e.name);
+    const hint = e.name === "JetStreamNotEnabled" ? " (start nats-server with -js, or point NATS_URL at one that has JetStream)" : "";
+    return [away ? EXIT.unavailable : EXIT.failure, `NATS: ${e.message}${hint}`];
+  }
   return [EXIT.failure, io.env.NATTER_LOG_LEVEL === "debug" ? (e.stack ?? e.message) : `${e.message} (NATTER_LOG_LEVEL=debug shows where)`];
 }

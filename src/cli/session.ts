@@ -16,14 +16,29 @@ function cliLogger(io: Io, config: Config): Logger {
   return createLogger({ level: io.env.NATTER_LOG_LEVEL ? config.logLevel : "error", format: config.logFormat });
 }
 
-/** Opens the bus the read-only commands use. */
+/**
+ * Connects without provisioning: a debugging tool must not create or reconfigure streams
+ * (an AGENTS stream with 3 replicas would be "updated" to this shell's NATTER_REPLICAS).
+ */
 export async function openCliBus(io: Io, server: string | undefined): Promise<Bus> {
   const config = cliConfig(io, server);
-  return openBus(config, { name: "natter-cli", logger: cliLogger(io, config) });
+  return openBus(config, { name: "natter-cli", logger: cliLogger(io, config), provision: false });
 }
 
-/** Connects as agent `name` for send, ask and broadcast. */
+/** Connects as agent `name` for send, ask and broadcast; closing it closes the connection. */
 export async function openCliClient(io: Io, server: string | undefined, name: string): Promise<Client> {
-  const config = cliConfig(io, server);
-  return connectClient({ name, config, logger: cliLogger(io, config) });
+  const bus = await openCliBus(io, server);
+  try {
+    const client = await connectClient({ name, config: bus.config, bus });
+    const closeClient = client.close;
+    return Object.assign(client, {
+      close: async () => {
+        await closeClient();
+        await bus.close();
+      },
+    });
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
 }

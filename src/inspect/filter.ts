@@ -46,6 +46,12 @@ export function matchesFilter(m: InspectedMessage, f: MessageFilter): boolean {
   return true;
 }
 
+/** Whether `subject` only covers core requests or responses, which are never stored (only a tail hears them). */
+export function isCoreOnlySubject(subject: string): boolean {
+  const [root, kind] = subject.split(".");
+  return root === "agents" && (kind === "request" || kind === "response");
+}
+
 /** NATS subject matching: `*` is one token, a final `>` one or more. */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const p = pattern.split(".");

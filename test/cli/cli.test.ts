@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
+import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import echo from "../fixtures/echo.ts";
 import { connectClient, defineAgent, loadConfig, startHost, type Client, type Host } from "../../src/index.ts";
@@ -33,15 +33,6 @@ after(async () => {
   await srv?.dispose();
 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 type Line = { seq: number; channel: string; envelope: { id: string; type: string; from: string; to?: string; content: string; threadId?: string; inReplyTo?: string; metadata: Record<string, unknown> }; deadLetter?: { error: string; deliveries: number; originalSeq: number } };
 const lines = (stdout: string) => jsonLines(stdout) as unknown as Line[];

@@ -1,6 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { freePort, startServer, type TestServer } from "../helpers/nats-server.ts";
+import { loadConfig, openBus } from "../../src/index.ts";
 import { natter } from "./run-natter.ts";
 
 let srv: TestServer;
@@ -22,7 +23,21 @@ function assertOneLineError(stderr: string, pattern: RegExp): void {
   assert.doesNotMatch(stderr, /\n\s+at /);
 }
 
-test("cli: replay, agents and thread on an empty server", async () => {
+test("cli: on a server where no agent ever ran, replay says the stream is missing and changes nothing", async () => {
+  const [replay, agents] = await Promise.all([natter(srv.url, ["replay"]), natter(srv.url, ["agents"])]);
+  assert.equal(replay.code, 1);
+  assertOneLineError(replay.stderr, /stream AGENTS does not exist on this server: no natter agent has run against it yet/);
+  assert.equal(agents.code, 0, agents.stderr);
+  assert.equal(agents.stdout.trim(), "no agents in the registry");
+  const bus = await openBus(loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }), { provision: false });
+  await assert.rejects(bus.jsm.streams.info("AGENTS"), /stream not found/);
+  await bus.close();
+});
+
+test("cli: replay, agents and thread on an empty stream", async () => {
+  // What an agent host does at start: create the stream and the registry bucket.
+  const bus = await openBus(loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }));
+  await bus.close();
   const [replay, agents, thread, json] = await Promise.all([
     natter(srv.url, ["replay"]),
     natter(srv.url, ["agents"]),
@@ -51,6 +66,8 @@ const BAD: [string[], RegExp][] = [
   [["replay", "--redeliver", "4", "--to", "Echo", "--type", "direct"], /--type: filters do not apply to --redeliver/],
   [["replay", "--since", "1m", "--until", "2h"], /--since: must be before --until/],
   [["tail", "--until", "1m"], /--until: a tail has no end/],
+  [["replay", "--subject", "agents.request.*"], /--subject: requests and responses are core NATS and never stored/],
+  [["replay", "--full", "--json"], /--full: cannot be combined with --json/],
   [["ask", "Echo"], /ask: expected AGENT and TEXT/],
   [["ask", "Echo", "hi", "--timeout", "soon"], /--timeout: expected a duration like 30s/],
   [["ask", "--capability", "echo", "hi"], /--capability: not available yet \(issue 10\)/],

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { groupAgents, listInstances, watchAgents, type AgentInfo } from "../../index.ts";
+import { listAgents, watchAgents, type AgentInfo } from "../../index.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, parseCommand, unexpectedArgument } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatAgents } from "../format.ts";
@@ -28,7 +28,7 @@ and the age of the newest heartbeat. Instances vanish when their heartbeat is 3 
     const bus = await openCliBus(io, flags.server);
     try {
       if (!flags.watch) {
-        await show(io, groupAgents(await listInstances(bus, bus.log)), flags.json === true);
+        await show(io, await listAgents(bus), flags.json === true);
         return EXIT.ok;
       }
       let last = "";

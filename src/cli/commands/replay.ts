@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { ConfigError, groupAgents, listInstances, prepareRedelivery, readStream, redeliver, type Bus, type ReadProgress } from "../../index.ts";
+import { ConfigError, isCoreOnlySubject, listAgents, prepareRedelivery, readStream, redeliver, type Bus, type ReadProgress } from "../../index.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FILTER_HELP, FILTER_OPTIONS, FILTER_SCHEMA, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatFull, formatMessage, messageJson } from "../format.ts";
@@ -59,6 +59,7 @@ Examples:
     if (positionals.length) throw unexpectedArgument("replay", positionals[0]!);
     if (flags.full && flags.json) throw new ConfigError("--full: cannot be combined with --json (JSON already holds whole envelopes)");
     if (flags.redeliver === undefined && flags.yes) throw new ConfigError("--yes: only applies to --redeliver");
+    if (flags.subject && isCoreOnlySubject(flags.subject)) throw new ConfigError("--subject: requests and responses are core NATS and never stored; watch them with natter tail");
     const redeliverSeq = flags.redeliver;
     if (redeliverSeq !== undefined) checkRedeliverFlags(flags);
     const filter = toFilter(flags);
@@ -102,7 +103,7 @@ async function replay(io: Io, bus: Bus, filter: ReturnType<typeof toFilter>, fla
 
 async function redeliverOne(io: Io, bus: Bus, seq: number, to: string, flags: Flags): Promise<number> {
   const prepared = await prepareRedelivery(bus, seq, to);
-  const running = groupAgents(await listInstances(bus, bus.log)).find((a) => a.name === to && a.status !== "offline");
+  const running = (await listAgents(bus)).find((a) => a.name === to && a.status !== "offline");
   if (!flags.json) {
     io.err(`message: ${formatMessage(prepared.original)}`);
     io.err(`will store a copy in ${to}'s mailbox (new id ${prepared.envelope.id}, metadata.replayOf=${seq})`);
