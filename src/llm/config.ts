@@ -24,11 +24,6 @@ type Settings = typeof SETTINGS;
 /** Validated LLM settings; every field has a default. */
 export type LLMConfig = { -readonly [K in keyof Settings]: v.InferOutput<Settings[K]["schema"]> };
 
-/** Environment variables of the LLM settings, by field. */
-export const LLM_VARIABLES: { readonly [K in keyof LLMConfig]: string } = Object.fromEntries(
-  Object.entries(SETTINGS).map(([k, s]) => [k, s.env]),
-) as { [K in keyof LLMConfig]: string };
-
 /** Reads the LLM settings from `env` (default `process.env`), then applies `overrides`; a ConfigError names the variable. */
 export function loadLLMConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<LLMConfig> = {}): LLMConfig {
   const out: Record<string, unknown> = {};

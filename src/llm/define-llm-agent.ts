@@ -4,7 +4,7 @@ import { loadLLMConfig, type LLMConfig } from "./config.ts";
 import { ThreadMemory } from "./memory.ts";
 import type { ChatModel } from "./model.ts";
 import { runLoop } from "./ooda.ts";
-import { incomingMessage, systemPrompt } from "./prompt.ts";
+import { incomingMessage, systemPrompt, threadTurns } from "./prompt.ts";
 import { selectModel } from "./select-model.ts";
 import { talkTools, TALK_TOOL_NAMES, type PeerInfo, type TalkContext } from "./talk-tools.ts";
 import type { Tool } from "./tools.ts";
@@ -13,7 +13,12 @@ import type { Tool } from "./tools.ts";
 export interface LLMHandlerContext extends TalkContext {
   readonly log: Logger;
   readonly signal: AbortSignal;
+  /** The stored messages of a thread, oldest first (the runtime reads them from the stream). */
+  thread?(threadId?: string, options?: { since?: Date }): Promise<Envelope[]>;
 }
+
+/** How far back observe reads a thread from the stream: keeps the scan bounded on a long-lived stream. */
+const THREAD_WINDOW_MS = 60 * 60 * 1000;
 
 /** Options of {@link defineLLMAgent}. */
 export interface LLMAgentOptions {
@@ -73,12 +78,17 @@ export function defineLLMAgent(options: LLMAgentOptions): LLMAgentDefinition {
     } catch (err) {
       log.warn("llm.registry_unreadable", { error: err });
     }
+    // Stored messages (direct, handoffs, notices) come from the stream; core requests are not stored, so memory keeps those.
+    const stored = ctx.thread
+      ? await ctx.thread(thread, { since: new Date(Date.now() - THREAD_WINDOW_MS) }).catch((err: unknown) => (log.warn("llm.thread_unreadable", { error: err }), []))
+      : [];
+    const history = [...threadTurns(stored, ctx.name, message.id, memory.maxTurns), ...memory.history(thread)];
     const incoming = incomingMessage(message);
     const tools = [...own, ...(options.talk === false ? [] : talkTools(ctx, { askTimeoutMs: settings().askTimeoutMs }))];
     log.info("llm.run_start", { id: message.id, type: message.type, from: message.from });
     const result = await runLoop({
       model: chosen,
-      messages: [{ role: "system", content: systemPrompt(ctx.name, options.instructions, peers) }, ...memory.history(thread), incoming],
+      messages: [{ role: "system", content: systemPrompt(ctx.name, options.instructions, peers) }, ...history, incoming],
       tools,
       maxSteps: settings().maxSteps,
       signal: ctx.signal,
@@ -94,7 +104,7 @@ export function defineLLMAgent(options: LLMAgentOptions): LLMAgentDefinition {
       total_tokens: promptTokens + completionTokens,
       truncated: result.truncated,
     });
-    memory.remember(thread, incoming, { role: "assistant", content: result.answer });
+    if (message.type === "request") memory.remember(thread, incoming, { role: "assistant", content: result.answer });
     return result.answer;
   }
 
@@ -111,7 +121,6 @@ export function defineLLMAgent(options: LLMAgentOptions): LLMAgentDefinition {
     onRequest: run,
     onMessage: run,
     onResponse(message, ctx) {
-      memory.remember(message.threadId ?? message.inReplyTo ?? message.id, { role: "user", content: `[${message.from} reported back]\n${message.content}` });
       ctx.log.info("llm.notice", { from: message.from, inReplyTo: message.inReplyTo, content: message.content.slice(0, 300) });
     },
     onBroadcast(message, ctx) {

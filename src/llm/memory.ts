@@ -1,6 +1,6 @@
 import type { ChatMessage } from "./model.ts";
 
-/** Bounded per-thread memory of what an agent saw and said: the "thread so far" of observe. */
+/** Bounded per-thread memory of the core requests an agent answered, which the stream does not store. */
 export class ThreadMemory {
   readonly #threads = new Map<string, ChatMessage[]>();
 

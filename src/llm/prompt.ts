@@ -33,6 +33,17 @@ export function incomingMessage(message: Envelope): ChatMessage {
   return { role: "user", content: `[${message.from} ${how}]\n${message.content}` };
 }
 
+/** Stored kinds of message that belong in a conversation's history. */
+const CONVERSATION_TYPES: ReadonlySet<string> = new Set(["direct", "handoff", "response", "broadcast"]);
+
+/** Observe: the newest `maxTurns` stored messages of the thread as turns, without the one being handled. */
+export function threadTurns(stored: readonly Envelope[], self: string, currentId: string, maxTurns: number): ChatMessage[] {
+  return stored
+    .filter((e) => e.id !== currentId && CONVERSATION_TYPES.has(e.type))
+    .slice(-maxTurns)
+    .map((e): ChatMessage => (e.from === self ? { role: "assistant", content: e.content } : { role: "user", content: `[earlier: ${e.from} to ${e.to ?? "everyone"}, ${e.type}]\n${e.content}` }));
+}
+
 /** The text of an incoming user turn without its sender line. */
 export function messageText(content: string): string {
   return /^\[[^\]\n]*\]\n/.test(content) ? content.slice(content.indexOf("\n") + 1) : content;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { NatterError } from "../errors.ts";
 
 /** How to get nats-server, for the error when it is missing. */
-export const NATS_SERVER_INSTALL_HINT =
+const NATS_SERVER_INSTALL_HINT =
   "install nats-server: `apt-get install nats-server` (Debian/Ubuntu), `brew install nats-server` (macOS), or a release from https://github.com/nats-io/nats-server/releases; or set NATS_SERVER_BIN to its path";
 
 /** A nats-server this process started; `stop()` ends it and deletes its temporary store. */
