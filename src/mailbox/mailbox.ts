@@ -96,10 +96,10 @@ export class Mailbox {
     for (const held of this.#queue.splice(0)) held.delivery.msg.nak();
     await this.#loop;
     const finished = Promise.all([...this.#running].map((h) => h.done));
-    await Promise.race([finished, sleep(deadlineMs)]);
+    await Promise.race([finished, sleep(deadlineMs, undefined, { ref: false })]);
     if (this.#running.size > 0) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
-      await Promise.race([finished, sleep(1000)]);
+      await Promise.race([finished, sleep(1000, undefined, { ref: false })]);
     }
     clearInterval(this.#keepAlive);
   }
