@@ -7,9 +7,14 @@ export const NATTER_ECHO_AGENT = "BenchEcho";
 /** Request payload of the round-trip cases. */
 export const PING = "ping";
 
+/** Common start of the agent names of the `n`-agent scale case. */
+export function scalePrefix(n: number): string {
+  return `s${n}-`;
+}
+
 /** Name of agent `i` of the `n`-agent scale case. */
 export function scaleAgentName(n: number, i: number): string {
-  return `s${n}-${i}`;
+  return `${scalePrefix(n)}${i}`;
 }
 
 /** Raw-NATS side of the scale case: its stream, bucket and subjects. */

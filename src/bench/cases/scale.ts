@@ -3,7 +3,7 @@ import { Kvm } from "@nats-io/kv";
 import { connectClient } from "../../agent/client.ts";
 import type { BenchContext } from "../context.ts";
 import { alternate, summarize } from "../measure.ts";
-import { PING, SCALE_RAW, scaleAgentName } from "../names.ts";
+import { PING, SCALE_RAW, scaleAgentName, scalePrefix } from "../names.ts";
 import { spawnPeer } from "../peer.ts";
 import { row, type Row } from "../report.ts";
 
@@ -20,10 +20,10 @@ export async function scaleCase(ctx: BenchContext, n: number): Promise<Row[]> {
   const nc = await connect({ servers: ctx.url, name: "bench-scale-requester" });
   const client = await connectClient({ name: "bench-scale-requester", config: ctx.config });
   try {
-    const rawKeys = await countKeys(new Kvm(nc), SCALE_RAW.bucket);
+    const rawKeys = await countKeys(new Kvm(nc), SCALE_RAW.bucket, `raw-${scalePrefix(n)}`);
     const natPeer = await spawnPeer("scale-natter", ctx.url, { agents: n });
     try {
-      const natKeys = (await client.listAgents()).filter((a) => a.name.startsWith(`s${n}-`) && a.status !== "offline").length;
+      const natKeys = (await client.listAgents()).filter((a) => a.name.startsWith(scalePrefix(n)) && a.status !== "offline").length;
       if (natKeys !== n || rawKeys !== n) throw new Error(`scale ${n}: registry holds ${natKeys} natter and ${rawKeys} raw agents after start, expected ${n} each`);
       const pick = () => Math.floor(Math.random() * n);
       const data = new TextEncoder().encode(PING);
@@ -56,8 +56,9 @@ export async function scaleCase(ctx: BenchContext, n: number): Promise<Row[]> {
   }
 }
 
-async function countKeys(kvm: Kvm, bucket: string): Promise<number> {
+/** Keys of `bucket` starting with `prefix`: earlier scale runs leave their entries until the TTL. */
+async function countKeys(kvm: Kvm, bucket: string, prefix: string): Promise<number> {
   let n = 0;
-  for await (const _ of await (await kvm.open(bucket)).keys()) n++;
+  for await (const key of await (await kvm.open(bucket)).keys()) if (key.startsWith(prefix)) n++;
   return n;
 }
