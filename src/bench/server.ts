@@ -38,8 +38,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   while (port === 0 || !(await canConnect(port))) {
     if (proc.exitCode !== null) throw new Error(`nats-server exited at start (code ${proc.exitCode}); log: ${log()}`);
     if (Date.now() > deadline) throw new Error(`nats-server did not start within 15 s; log: ${log()}`);
-    const portsFile = readdirSync(dir).find((f) => f.endsWith(".ports"));
-    if (portsFile) port = Number(new URL((JSON.parse(readFileSync(join(dir, portsFile), "utf8")) as { nats: string[] }).nats[0]!.replace("nats://", "http://")).port);
+    port = readPort(dir);
     await sleep(25);
   }
   return {
@@ -65,6 +64,18 @@ async function serverVersion(bin: string): Promise<string> {
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   await new Promise((resolve) => proc.once("close", resolve));
   return out.trim().replace(/^nats-server:\s*/, "");
+}
+
+/** The client port from the server's ports file, or 0 while it is not (completely) written. */
+function readPort(dir: string): number {
+  const file = readdirSync(dir).find((f) => f.endsWith(".ports"));
+  if (!file) return 0;
+  try {
+    const { nats } = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nats: string[] };
+    return Number(new URL(nats[0]!.replace("nats://", "http://")).port);
+  } catch {
+    return 0;
+  }
 }
 
 function canConnect(port: number): Promise<boolean> {

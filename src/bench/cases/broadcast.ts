@@ -4,7 +4,7 @@ import { connectClient } from "../../agent/client.ts";
 import { defineAgent } from "../../agent/define.ts";
 import { startHost } from "../../agent/host.ts";
 import type { BenchContext } from "../context.ts";
-import { sequential, signal, summarize } from "../measure.ts";
+import { alternate, signal, summarize } from "../measure.ts";
 import { row, type Row } from "../report.ts";
 
 const RAW = { stream: "BENCH_ALL", subject: "bench.all" } as const;
@@ -37,12 +37,17 @@ export async function broadcastCase(ctx: BenchContext): Promise<Row[]> {
       };
       const subs = Array.from({ length: n }, () => sub.subscribe(RAW.subject, { callback: hear }));
       await sub.flush();
-      const raw = summarize(await sequential(ctx.sizes.broadcastRounds, () => round(() => js.publish(RAW.subject, new TextEncoder().encode("hello")))));
-      for (const s of subs) s.unsubscribe();
       const agents = Array.from({ length: n }, (_, i) => defineAgent({ name: `bc${n}-${i}`, onBroadcast: hear }));
       const host = await startHost({ agents, config: ctx.config });
-      const nat = summarize(await sequential(ctx.sizes.broadcastRounds, () => round(() => client.broadcastMessage("hello"))));
+      const payload = new TextEncoder().encode("hello");
+      const runs = await alternate(ctx.sizes.broadcastRounds, {
+        raw: () => round(() => js.publish(RAW.subject, payload)),
+        natter: () => round(() => client.broadcastMessage("hello")),
+      });
       await host.stop();
+      for (const s of subs) s.unsubscribe();
+      const raw = summarize(runs.raw);
+      const nat = summarize(runs.natter);
       const base = "js.publish+N subs";
       rows.push(row(`3 broadcast to ${n} p50`, "ms", "lower", nat.p50, raw.p50, base), row(`3 broadcast to ${n} p99`, "ms", "lower", nat.p99, raw.p99, base));
     }
