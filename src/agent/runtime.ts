@@ -108,11 +108,11 @@ export class AgentRuntime implements ContextOwner {
   /** Registers, starts consuming the mailbox and serving requests, then announces itself. */
   async start(): Promise<void> {
     const { config, jsm } = this.bus;
-    await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: 1000 });
+    const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: 1000 });
     await this.#presence.start(config.heartbeatMs);
     await this.definition.onStart?.(this.context);
     this.#requests = serveRequests(this.bus.nc, this.name, (req) => this.#onRequest(req), { log: this.log, maxMessageBytes: config.maxMessageBytes });
-    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) });
+    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) }, consumer);
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
     this.log.info("agent.started", { instance: this.instanceId, capabilities: this.definition.capabilities ?? [] });
