@@ -10,7 +10,7 @@ import type { PeerReady } from "./peer.ts";
 export const A2A_TASK_PREFIX = "task:";
 
 /** A text part as the v1.0 SDK spells it. */
-export function textPart(text: string): Part {
+function textPart(text: string): Part {
   return { content: { $case: "text", value: text }, metadata: undefined, filename: "", mediaType: "text/plain" };
 }
 

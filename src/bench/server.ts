@@ -16,7 +16,7 @@ export interface BenchServer {
 }
 
 /** Path of the nats-server binary: NATS_SERVER_BIN, then PATH, then the usual places. */
-export function natsServerBinary(): string {
+function natsServerBinary(): string {
   const candidates = [process.env.NATS_SERVER_BIN, ...(process.env.PATH ?? "").split(":").map((d) => join(d, "nats-server")), "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
   const found = candidates.find((p): p is string => !!p && existsSync(p));
   if (!found) throw new Error("nats-server is not installed: on Debian/Ubuntu run `apt-get install -y nats-server`, on macOS `brew install nats-server`, or set NATS_SERVER_BIN");
