@@ -19,7 +19,7 @@ export interface BenchSizes {
 /** Sizes of a default run (under 5 minutes on 2 cores) and of `--quick` (under 1 minute). */
 export const SIZES = {
   full: { requests: 5000, a2aRequests: 1000, directMessages: 20_000, directLatency: 2000, broadcastRounds: 300, handoffs: 500 },
-  quick: { requests: 500, a2aRequests: 200, directMessages: 2000, directLatency: 200, broadcastRounds: 40, handoffs: 50 },
+  quick: { requests: 500, a2aRequests: 120, directMessages: 2000, directLatency: 200, broadcastRounds: 40, handoffs: 50 },
 } as const satisfies Record<string, BenchSizes>;
 
 /** What every case gets: the server, a natter config pointing at it, the sizes and a progress line writer. */

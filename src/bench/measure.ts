@@ -1,5 +1,8 @@
 import { quantile } from "./report.ts";
 
+/** How long each side runs unmeasured before {@link alternate} starts timing it. */
+const WARM_UP_MS = 250;
+
 /** Latencies of a run of operations, and how long the run took. */
 export interface Samples {
   latenciesMs: number[];
@@ -29,8 +32,7 @@ export async function sequential(count: number, op: () => Promise<unknown>): Pro
  */
 export async function alternate<K extends string>(count: number, ops: Record<K, () => Promise<unknown>>, slices = 5): Promise<Record<K, Samples>> {
   const keys = Object.keys(ops) as K[];
-  const warmup = Math.min(200, Math.max(20, Math.floor(count / 10)));
-  for (const k of keys) await sequential(warmup, ops[k]);
+  for (const k of keys) await warmUp(ops[k]);
   const out = Object.fromEntries(keys.map((k) => [k, { latenciesMs: [], elapsedMs: 0 }])) as unknown as Record<K, Samples>;
   const per = Math.max(1, Math.ceil(count / slices));
   for (let s = 0; s < slices; s++) {
@@ -41,6 +43,15 @@ export async function alternate<K extends string>(count: number, ops: Record<K, 
     }
   }
   return out;
+}
+
+/**
+ * Runs `op` for WARM_UP_MS (at least 20, at most 2000 times) before it is measured, so the JIT has compiled
+ * both sides' code paths; a fixed count would leave cheap operations cold and slow ones overlong.
+ */
+async function warmUp(op: () => Promise<unknown>): Promise<void> {
+  const until = performance.now() + WARM_UP_MS;
+  for (let i = 0; i < 2000 && (i < 20 || performance.now() < until); i++) await op();
 }
 
 /** A promise with its resolver, for "wait until the handler saw it". */
