@@ -113,7 +113,7 @@ export class AgentRuntime implements ContextOwner {
   /** Registers, starts consuming the mailbox and serving requests, then announces itself. */
   async start(): Promise<void> {
     const { config, jsm } = this.bus;
-    await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
+    const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
     await this.#fitWindow();
     this.#swarmCheck = setInterval(() => void this.#fitWindow(), config.heartbeatMs);
@@ -125,7 +125,7 @@ export class AgentRuntime implements ContextOwner {
       maxMessageBytes: config.maxMessageBytes,
       onAnswer: (req, res, msg) => this.#storeFinal(req, res, msg),
     });
-    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) });
+    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) }, consumer);
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
     this.log.info("agent.started", { instance: this.instanceId, capabilities: this.definition.capabilities ?? [] });
