@@ -121,7 +121,8 @@ export function deriveConfig(text: string, at: { port: number; httpPort: number;
   return out;
 }
 
-function freePort(): Promise<number> {
+/** A loopback TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on("error", reject);
