@@ -44,3 +44,7 @@ export type { AgentRecord, AgentStatus } from "./protocol/record.ts";
 export type { ParsedSubject } from "./protocol/subjects.ts";
 export type { AgentInfo } from "./registry/query.ts";
 export type { Reply } from "./rpc/serve.ts";
+
+// Web console (src/ui): the HTTP API, event stream and page behind `natter ui`.
+export { startConsole, DEFAULT_UI_PORT, DEFAULT_UI_HOST, DEFAULT_HUMAN } from "./ui/server.ts";
+export type { ConsoleOptions, RunningConsole } from "./ui/server.ts";
