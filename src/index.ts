@@ -45,6 +45,22 @@ export type { ParsedSubject } from "./protocol/subjects.ts";
 export type { AgentInfo } from "./registry/query.ts";
 export type { Reply } from "./rpc/serve.ts";
 
+// Inspection (src/inspect): reading, following and replaying agent traffic, shared by the CLI and the web console.
+export { readStream, collectStream, getStoredMessage } from "./inspect/read.ts";
+export { tailTraffic } from "./inspect/tail.ts";
+export { buildThread, readThread, walkThread } from "./inspect/thread.ts";
+export { prepareRedelivery, redeliver } from "./inspect/redeliver.ts";
+export { watchAgents } from "./inspect/agents.ts";
+export { planFilter, matchesFilter, subjectMatches, parseTimeSpec } from "./inspect/filter.ts";
+export { inspectMessage } from "./inspect/message.ts";
+export type { ReadStreamOptions } from "./inspect/read.ts";
+export type { TailOptions, Tail } from "./inspect/tail.ts";
+export type { Redelivery } from "./inspect/redeliver.ts";
+export type { WatchAgentsOptions, AgentsWatch } from "./inspect/agents.ts";
+export type { FilterPlan } from "./inspect/filter.ts";
+export type { RawMessage } from "./inspect/message.ts";
+export type { Channel, DeadLetterInfo, InspectedMessage, MessageFilter, ReadProgress, ThreadNode, AgentsSnapshot } from "./inspect/types.ts";
+
 // Web console (src/ui): the HTTP API, event stream and page behind `natter ui`.
 export { startConsole, DEFAULT_UI_PORT, DEFAULT_UI_HOST, DEFAULT_HUMAN } from "./ui/server.ts";
 export type { ConsoleOptions, RunningConsole } from "./ui/server.ts";
