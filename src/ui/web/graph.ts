@@ -18,7 +18,7 @@ export class GraphView {
     const pos = new Map(names.map((n, i) => [n, { x: SIZE / 2 + r * Math.cos((2 * Math.PI * i) / names.length - Math.PI / 2), y: SIZE / 2 + r * Math.sin((2 * Math.PI * i) / names.length - Math.PI / 2) }]));
     const defs = svg("defs");
     for (const [id, colour] of [["arrow", "#7a8699"], ["arrow-handoff", "#e8833a"]] as const) {
-      const marker = svg("marker", { id, viewBox: "0 0 10 10", refX: 18, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto-start-reverse" });
+      const marker = svg("marker", { id, viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto" });
       marker.append(svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: colour }));
       defs.append(marker);
     }
@@ -28,10 +28,19 @@ export class GraphView {
       const b = pos.get(e.to)!;
       const handoff = e.handoffs > 0;
       const g = svg("g", { class: handoff ? "edge handoff" : "edge" });
-      const line = svg("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, "stroke-width": 1 + 5 * Math.sqrt(e.count / max), "marker-end": `url(#${handoff ? "arrow-handoff" : "arrow"})` });
+      // Bend each edge to its right, so A→B and B→A stay apart; stop short of the target's circle.
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const len = Math.hypot(dx, dy) || 1;
+      const c = { x: (a.x + b.x) / 2 - (dy / len) * 24, y: (a.y + b.y) / 2 + (dx / len) * 24 };
+      const ex = b.x - c.x;
+      const ey = b.y - c.y;
+      const elen = Math.hypot(ex, ey) || 1;
+      const end = { x: b.x - (ex / elen) * 10, y: b.y - (ey / elen) * 10 };
+      const line = svg("path", { d: `M ${a.x} ${a.y} Q ${c.x} ${c.y} ${end.x} ${end.y}`, fill: "none", "stroke-width": 1 + 4 * Math.sqrt(e.count / max), "marker-end": `url(#${handoff ? "arrow-handoff" : "arrow"})` });
       const title = svg("title");
       title.textContent = `${e.from} → ${e.to}: ${e.count} messages${handoff ? `, ${e.handoffs} handoffs` : ""}`;
-      const label = svg("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 3, class: "count" });
+      const label = svg("text", { x: (a.x + 2 * c.x + b.x) / 4, y: (a.y + 2 * c.y + b.y) / 4 - 3, class: "count" });
       label.textContent = String(e.count);
       g.append(title, line, label);
       return g;
