@@ -22,7 +22,7 @@ export interface HubOptions {
   log: Logger;
   /** Time between two batches, in ms; default 150. */
   flushMs?: number;
-  /** Most feed messages per page per batch; the rest are counted as skipped. Default 250. */
+  /** Most feed messages per page per batch; the rest are counted as skipped. Default 100 (over 600 a second at the default flush). */
   maxMessagesPerBatch?: number;
 }
 
@@ -47,6 +47,7 @@ interface Pending {
 }
 
 const KEEPALIVE_MS = 15_000;
+const EDGES_EVERY_MS = 1000;
 
 function emptyPending(): Pending {
   return { changed: new Set(), removed: new Set(), messages: [], skipped: 0, edges: false, questions: [], answered: [], notices: [] };
@@ -57,6 +58,7 @@ export class Hub {
   readonly #clients = new Set<Client>();
   readonly #options: HubOptions;
   #edges: UiEdge[] = [];
+  #edgesAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #keepAlive: NodeJS.Timeout | undefined;
 
@@ -103,7 +105,7 @@ export class Hub {
   }
 
   message(m: UiMessage): void {
-    const cap = this.#options.maxMessagesPerBatch ?? 250;
+    const cap = this.#options.maxMessagesPerBatch ?? 100;
     for (const c of this.#clients) {
       if (!matches(m, c.filter)) continue;
       if (c.pending.messages.length < cap) c.pending.messages.push(m);
@@ -128,7 +130,10 @@ export class Hub {
 
   #flush(): void {
     const { source, log } = this.#options;
-    const edges = source.takeEdges();
+    // The graph is redrawn whole: once a second is plenty.
+    const now = Date.now();
+    const edges = now - this.#edgesAt >= EDGES_EVERY_MS ? source.takeEdges() : undefined;
+    if (edges) this.#edgesAt = now;
     if (edges) {
       this.#edges = edges;
       for (const c of this.#clients) c.pending.edges = true;

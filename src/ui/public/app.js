@@ -37,72 +37,100 @@
     #body = byId("agents-body");
     #count = byId("agents-count");
     #names = byId("agent-names");
+    /** Rows on screen: only these are re-aged every second. */
+    #visible = /* @__PURE__ */ new Set();
+    #byTr = /* @__PURE__ */ new WeakMap();
+    #observer = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          const row = this.#byTr.get(e.target);
+          if (!row) continue;
+          if (e.isIntersecting) this.#visible.add(row);
+          else this.#visible.delete(row);
+        }
+      },
+      { root: byId("agents-body").closest(".scroll") }
+    );
     staleAfterMs = 9e4;
     /** Replaces everything (a new snapshot). */
     reset(agents2) {
       this.#rows.clear();
-      const rows = [...agents2].sort((a, b) => a.name < b.name ? -1 : 1).map((agent) => {
-        const row = this.#render(agent);
-        this.#rows.set(agent.name, { row, agent });
-        return row;
-      });
-      this.#body.replaceChildren(...rows);
+      this.#visible.clear();
+      this.#observer.disconnect();
+      const sorted = [...agents2].sort((a, b) => a.name < b.name ? -1 : 1);
+      this.#body.replaceChildren(...sorted.map((a) => this.#create(a).tr));
       this.#refreshNames();
     }
     update(agents2, removed) {
+      let namesChanged = false;
       for (const name of removed) {
-        this.#rows.get(name)?.row.remove();
-        this.#rows.delete(name);
+        const gone = this.#rows.get(name);
+        if (gone) gone.tr.remove(), this.#observer.unobserve(gone.tr), this.#visible.delete(gone);
+        namesChanged = this.#rows.delete(name) || namesChanged;
       }
       for (const agent of agents2) {
-        const known = this.#rows.get(agent.name);
-        const row = this.#render(agent);
-        if (known) known.row.replaceWith(row);
-        else this.#insert(agent.name, row);
-        this.#rows.set(agent.name, { row, agent });
+        const row = this.#rows.get(agent.name);
+        if (row) {
+          row.agent = agent;
+          this.#fill(row, Date.now());
+        } else {
+          this.#insert(agent.name, this.#create(agent).tr);
+          namesChanged = true;
+        }
       }
-      if (agents2.length > 0 || removed.length > 0) this.#refreshNames();
+      if (namesChanged) this.#refreshNames();
     }
     /** Re-ages every row; an instance silent past the registry TTL shows offline even before the server says so. */
     tick() {
       const now = Date.now();
-      for (const { row, agent } of this.#rows.values()) {
-        const status = this.#status(agent, now);
-        const cell = row.querySelector(".status");
-        if (cell && cell.textContent !== status) cell.textContent = status, cell.className = `status ${status}`, row.dataset.status = status;
-        const ageCell = row.querySelector(".age");
-        if (ageCell) ageCell.textContent = age(agent.lastHeartbeat, now);
-      }
-    }
-    names() {
-      return [...this.#rows.keys()];
+      for (const row of this.#visible) this.#fill(row, now);
     }
     #status(agent, now) {
       return now - Date.parse(agent.lastHeartbeat) > this.staleAfterMs ? "offline" : agent.status;
     }
-    #render(a) {
-      const status = this.#status(a, Date.now());
-      const live = a.instances.filter((i) => i.status !== "offline").length;
-      return el(
-        "tr",
-        { "data-agent": a.name, "data-status": status, title: a.description },
-        el("td", { class: "name" }, a.name),
-        el("td", {}, el("span", { class: `status ${status}` }, status)),
-        el("td", { class: "num" }, `${live}/${a.instances.length}`),
-        el("td", { class: "caps" }, a.capabilities.join(", ")),
-        el("td", { class: "age num" }, age(a.lastHeartbeat)),
-        el("td", { class: "num handled" }, String(a.handled))
-      );
+    #create(agent) {
+      const status = el("span", { class: "status" });
+      const instances = el("td", { class: "num" });
+      const caps = el("td", { class: "caps" });
+      const ageCell = el("td", { class: "age num" });
+      const handled = el("td", { class: "num handled" });
+      const tr = el("tr", { "data-agent": agent.name }, el("td", { class: "name" }, agent.name), el("td", {}, status), instances, caps, ageCell, handled);
+      const row = { agent, tr, status, instances, caps, age: ageCell, handled, shown: /* @__PURE__ */ new Map() };
+      this.#rows.set(agent.name, row);
+      this.#byTr.set(tr, row);
+      this.#observer.observe(tr);
+      this.#fill(row, Date.now());
+      return row;
     }
-    #insert(name, row) {
-      const after = [...this.#rows.keys()].filter((n) => n > name).sort()[0];
-      const before = after ? this.#rows.get(after)?.row : void 0;
-      if (before) this.#body.insertBefore(row, before);
-      else this.#body.append(row);
+    /** Writes only the cells whose text changed: the table stays cheap to lay out. */
+    #fill(row, now) {
+      const a = row.agent;
+      const status = this.#status(a, now);
+      if (row.tr.dataset.status !== status) {
+        row.tr.dataset.status = status;
+        row.status.textContent = status;
+        row.status.className = `status ${status}`;
+      }
+      const set = (cell, text) => {
+        if (row.shown.get(cell) === text) return;
+        row.shown.set(cell, text);
+        cell.textContent = text;
+      };
+      set(row.instances, `${a.instances.filter((i) => i.status !== "offline").length}/${a.instances.length}`);
+      set(row.caps, a.capabilities.join(", "));
+      set(row.age, age(a.lastHeartbeat, now));
+      set(row.handled, String(a.handled));
+      if (row.tr.title !== a.description) row.tr.title = a.description;
+    }
+    #insert(name, tr) {
+      let before;
+      for (const [n, r] of this.#rows) if (n > name && r.tr.isConnected && (!before || n < (before.dataset.agent ?? ""))) before = r.tr;
+      if (before) this.#body.insertBefore(tr, before);
+      else this.#body.append(tr);
     }
     #refreshNames() {
       this.#count.textContent = String(this.#rows.size);
-      this.#names.replaceChildren(...this.names().sort().map((n) => el("option", { value: n })));
+      this.#names.replaceChildren(...[...this.#rows.keys()].sort().map((n) => el("option", { value: n })));
     }
   };
 
@@ -138,7 +166,8 @@
   }
 
   // src/ui/web/feed.ts
-  var FEED_LIMIT = 400;
+  var FEED_LIMIT = 250;
+  var ROWS_PER_UPDATE = 25;
   var REPLAYABLE = /* @__PURE__ */ new Set(["direct", "handoff", "response"]);
   var FeedView = class {
     constructor(actions) {
@@ -155,11 +184,12 @@
       this.#body.replaceChildren();
       this.#skippedTotal = 0;
       this.#skipped.textContent = "";
-      this.add(messages, 0);
+      this.add(messages, 0, FEED_LIMIT);
     }
-    /** Adds messages (oldest first) at the top. */
-    add(messages, skipped) {
-      const fresh = messages.slice(-FEED_LIMIT);
+    /** Adds messages (oldest first) at the top, drawing at most `limit` of them. */
+    add(messages, skipped, limit = ROWS_PER_UPDATE) {
+      const fresh = messages.slice(-limit);
+      skipped += messages.length - fresh.length;
       const frag = document.createDocumentFragment();
       for (let i = fresh.length - 1; i >= 0; i--) {
         const m = fresh[i];
@@ -167,14 +197,17 @@
         frag.append(this.#row(m));
       }
       this.#body.prepend(frag);
-      while (this.#body.rows.length > FEED_LIMIT) {
-        const last = this.#body.rows[this.#body.rows.length - 1];
-        this.#messages.delete(last.dataset.id ?? "");
-        last.remove();
+      const rows = this.#body.rows;
+      if (rows.length > FEED_LIMIT) {
+        for (let i = FEED_LIMIT; i < rows.length; i++) this.#messages.delete(rows[i].dataset.id ?? "");
+        const range = document.createRange();
+        range.setStartBefore(rows[FEED_LIMIT]);
+        range.setEndAfter(rows[rows.length - 1]);
+        range.deleteContents();
       }
       if (skipped > 0) {
         this.#skippedTotal += skipped;
-        this.#skipped.textContent = `${this.#skippedTotal} messages not shown (more than the page takes per update; narrow the filters to see all)`;
+        this.#skipped.textContent = `${this.#skippedTotal} messages not drawn (more than the page shows per update; narrow the filters to see all)`;
       }
     }
     #row(m) {

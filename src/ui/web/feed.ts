@@ -2,7 +2,9 @@ import type { UiMessage } from "../events.ts";
 import { byId, clock, el } from "./dom.ts";
 
 /** Most rows the feed keeps; older ones fall off so a busy network stays cheap to show. */
-export const FEED_LIMIT = 400;
+export const FEED_LIMIT = 250;
+/** Most rows drawn per update (about 6 a second each): past that nobody can read them, and drawing is what costs. */
+export const ROWS_PER_UPDATE = 25;
 
 /** Types a stored message can be redelivered as (what inspect's redelivery accepts, or a dead letter of one). */
 const REPLAYABLE = new Set(["direct", "handoff", "response"]);
@@ -30,12 +32,13 @@ export class FeedView {
     this.#body.replaceChildren();
     this.#skippedTotal = 0;
     this.#skipped.textContent = "";
-    this.add(messages, 0);
+    this.add(messages, 0, FEED_LIMIT);
   }
 
-  /** Adds messages (oldest first) at the top. */
-  add(messages: readonly UiMessage[], skipped: number): void {
-    const fresh = messages.slice(-FEED_LIMIT);
+  /** Adds messages (oldest first) at the top, drawing at most `limit` of them. */
+  add(messages: readonly UiMessage[], skipped: number, limit = ROWS_PER_UPDATE): void {
+    const fresh = messages.slice(-limit);
+    skipped += messages.length - fresh.length;
     const frag = document.createDocumentFragment();
     for (let i = fresh.length - 1; i >= 0; i--) {
       const m = fresh[i]!;
@@ -43,14 +46,17 @@ export class FeedView {
       frag.append(this.#row(m));
     }
     this.#body.prepend(frag);
-    while (this.#body.rows.length > FEED_LIMIT) {
-      const last = this.#body.rows[this.#body.rows.length - 1]!;
-      this.#messages.delete(last.dataset.id ?? "");
-      last.remove();
+    const rows = this.#body.rows;
+    if (rows.length > FEED_LIMIT) {
+      for (let i = FEED_LIMIT; i < rows.length; i++) this.#messages.delete(rows[i]!.dataset.id ?? "");
+      const range = document.createRange();
+      range.setStartBefore(rows[FEED_LIMIT]!);
+      range.setEndAfter(rows[rows.length - 1]!);
+      range.deleteContents();
     }
     if (skipped > 0) {
       this.#skippedTotal += skipped;
-      this.#skipped.textContent = `${this.#skippedTotal} messages not shown (more than the page takes per update; narrow the filters to see all)`;
+      this.#skipped.textContent = `${this.#skippedTotal} messages not drawn (more than the page shows per update; narrow the filters to see all)`;
     }
   }
 
