@@ -1,8 +1,20 @@
 import { KvWatchInclude, type KvEntry } from "@nats-io/kv";
+import { NatterError } from "../errors.ts";
 import { registryKey, type AgentRecord } from "../protocol/record.ts";
-import { groupAgents, listInstances, toRecord } from "../registry/query.ts";
+import { groupAgents, listInstances, toRecord, type AgentInfo } from "../registry/query.ts";
 import type { Bus } from "../transport/bus.ts";
+import { isStreamNotFound } from "./read.ts";
 import type { AgentsSnapshot } from "./types.ts";
+
+/** The agents in the registry now; none when the bucket does not exist yet (no agent ever ran here). */
+export async function listAgents(bus: Bus): Promise<AgentInfo[]> {
+  try {
+    return groupAgents(await listInstances(bus, bus.log));
+  } catch (err) {
+    if (isStreamNotFound(err)) return [];
+    throw err;
+  }
+}
 
 /** Options of {@link watchAgents}. */
 export interface WatchAgentsOptions {
@@ -31,7 +43,10 @@ export async function watchAgents(bus: Bus, options: WatchAgentsOptions): Promis
     return { agents: groupAgents([...records.values()]), complete };
   };
   // Watch first, then list: an update racing the listing is applied after it.
-  const watch = await bus.registry.watch({ include: KvWatchInclude.UpdatesOnly });
+  const watch = await bus.registry.watch({ include: KvWatchInclude.UpdatesOnly }).catch((err: unknown) => {
+    if (!isStreamNotFound(err)) throw err;
+    throw new NatterError(`registry bucket ${bus.config.registryBucket} does not exist on this server: no natter agent has run against it yet`, "not_found", { cause: err });
+  });
   const pending: KvEntry[] = [];
   const apply = (entry: KvEntry) => {
     const [record] = toRecord(entry, bus.log);
@@ -48,7 +63,7 @@ export async function watchAgents(bus: Bus, options: WatchAgentsOptions): Promis
       options.onChange(current());
     }
   })();
-  for (const r of await listInstances(bus.registry, bus.log)) records.set(registryKey(r.name, r.instanceId), r);
+  for (const r of await listInstances(bus, bus.log)) records.set(registryKey(r.name, r.instanceId), r);
   for (const entry of pending.splice(0)) apply(entry);
   complete = true;
   options.onChange(current());

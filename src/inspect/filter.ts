@@ -46,6 +46,12 @@ export function matchesFilter(m: InspectedMessage, f: MessageFilter): boolean {
   return true;
 }
 
+/** Whether `subject` only covers core requests or responses, which are never stored (only a tail hears them). */
+export function isCoreOnlySubject(subject: string): boolean {
+  const [root, kind] = subject.split(".");
+  return root === "agents" && (kind === "request" || kind === "response");
+}
+
 /** NATS subject matching: `*` is one token, a final `>` one or more. */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const p = pattern.split(".");
@@ -58,16 +64,20 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   return p.length === s.length;
 }
 
+/** Milliseconds in a duration like `500ms`, `90s`, `10m`, `2h`, `3d`; undefined when `text` is not one. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
+}
+
 /**
  * A point in time from a duration back from `now` (`90s`, `10m`, `2h`, `3d`) or an ISO-8601 timestamp.
  * Throws a ValidationError saying what was expected.
  */
 export function parseTimeSpec(text: string, now: Date = new Date()): Date {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (m) {
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"];
-    return new Date(now.getTime() - Number(m[1]) * unit);
-  }
+  const ago = parseDurationMs(text);
+  if (ago !== undefined) return new Date(now.getTime() - ago);
   if (/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(text.trim())) {
     const t = Date.parse(text.trim());
     if (!Number.isNaN(t)) return new Date(t);

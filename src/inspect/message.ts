@@ -1,7 +1,6 @@
 import type { MsgHdrs } from "@nats-io/transport-node";
-import { DEAD_LETTER_HEADERS } from "../agent/runtime.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { HEADERS } from "../protocol/headers.ts";
+import { DEAD_LETTER_HEADERS, HEADERS } from "../protocol/headers.ts";
 import { parseSubject } from "../protocol/subjects.ts";
 import type { Channel, DeadLetterInfo, InspectedMessage } from "./types.ts";
 
@@ -19,7 +18,10 @@ export function inspectMessage(raw: RawMessage): InspectedMessage {
   const parsed = parseSubject(raw.subject);
   const channel: Channel = parsed?.kind ?? "other";
   let recipient: string | undefined;
-  if (parsed && parsed.kind !== "all") recipient = parsed.kind === "handoff" ? parsed.to : parsed.agent;
+  if (parsed) {
+    if (parsed.kind === "handoff") recipient = parsed.to;
+    else if ("agent" in parsed) recipient = parsed.agent;
+  }
   let envelope: Envelope | undefined;
   let invalid: string | undefined;
   try {

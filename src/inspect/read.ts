@@ -1,7 +1,7 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type Consumer, type OrderedConsumerOptions } from "@nats-io/jetstream";
 import { NatterError } from "../errors.ts";
 import type { Bus } from "../transport/bus.ts";
-import { planFilter } from "./filter.ts";
+import { isCoreOnlySubject, planFilter } from "./filter.ts";
 import { inspectMessage } from "./message.ts";
 import type { InspectedMessage, MessageFilter, ReadProgress } from "./types.ts";
 
@@ -27,7 +27,10 @@ export async function* readStream(bus: Bus, options: ReadStreamOptions = {}): As
   const filter = options.filter ?? {};
   const plan = planFilter(filter);
   const stream = bus.config.stream;
-  const lastSeq = (await bus.jsm.streams.info(stream)).state.last_seq;
+  if (filter.subject && isCoreOnlySubject(filter.subject)) {
+    throw new NatterError(`${filter.subject}: requests and responses are core NATS and never stored; follow them live with a tail`, "bad_filter");
+  }
+  const lastSeq = (await streamInfo(bus)).state.last_seq;
   const consumer = await openOrderedConsumer(bus, filter, plan.filterSubject, DeliverPolicy.All);
   const total = (await consumer.info(true)).num_pending;
   const progress: ReadProgress = { scanned: 0, total, matched: 0 };
@@ -82,6 +85,16 @@ export async function getStoredMessage(bus: Bus, seq: number): Promise<Inspected
   }
 }
 
+/** The stream's info; a NatterError (`not_found`) that says so when it does not exist. */
+async function streamInfo(bus: Bus) {
+  const stream = bus.config.stream;
+  try {
+    return await bus.jsm.streams.info(stream);
+  } catch (err) {
+    throw isStreamNotFound(err) ? missingStream(stream, err) : err;
+  }
+}
+
 /** An ordered consumer for a filter: its one server-side subject, starting at `fromSeq`, `since`, else per `otherwise`. */
 export async function openOrderedConsumer(bus: Bus, filter: MessageFilter, filterSubject: string | undefined, otherwise: DeliverPolicy): Promise<Consumer> {
   const stream = bus.config.stream;
@@ -111,8 +124,15 @@ function describeConsumerFailure(err: unknown, filterSubject: string | undefined
   if (err instanceof JetStreamApiError && filterSubject && /filter/i.test(err.message)) {
     return new NatterError(`subject ${filterSubject} is not stored in stream ${stream}: ${err.message}`, "bad_filter", { cause: err });
   }
-  if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
-    return new NatterError(`stream ${stream} does not exist on this server`, "not_found", { cause: err });
-  }
+  if (isStreamNotFound(err)) return missingStream(stream, err);
   return err instanceof Error ? err : new Error(String(err));
+}
+
+function missingStream(stream: string, cause: unknown): NatterError {
+  return new NatterError(`stream ${stream} does not exist on this server: no natter agent has run against it yet (or NATTER_STREAM names another stream)`, "not_found", { cause });
+}
+
+/** Whether `err` says a stream (or the KV bucket behind one) does not exist. */
+export function isStreamNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 }

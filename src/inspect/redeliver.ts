@@ -13,7 +13,7 @@ const REDELIVERABLE = new Set(["direct", "handoff", "response"]);
 /** A redelivery ready to publish: the stored original and the copy that will be sent. */
 export interface Redelivery {
   original: InspectedMessage;
-  /** The copy: new id and timestamp, `to` = the target, `metadata.replayOf` = the original's sequence. */
+  /** The copy: new id and timestamp, no deadline, `to` = the target, the original's thread, `metadata.replayOf` = the original's sequence. */
   envelope: Envelope;
 }
 
@@ -31,7 +31,8 @@ export async function prepareRedelivery(bus: Bus, seq: number, to: string): Prom
   }
   // A stale deadline would abort the re-run at once, so the copy has none.
   const { id: _id, timestamp: _timestamp, deadline: _deadline, ...rest } = e;
-  const envelope = createEnvelope({ ...rest, to, metadata: { ...e.metadata, replayOf: seq } });
+  // Same thread as the original, so the re-run shows up in its conversation.
+  const envelope = createEnvelope({ ...rest, to, threadId: e.threadId ?? e.id, metadata: { ...e.metadata, replayOf: seq } });
   return { original, envelope };
 }
 

@@ -2,7 +2,7 @@ import { DeliverPolicy } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/transport-node";
 import { SUBJECT_PATTERNS } from "../protocol/subjects.ts";
 import type { Bus } from "../transport/bus.ts";
-import { planFilter } from "./filter.ts";
+import { isCoreOnlySubject, planFilter } from "./filter.ts";
 import { inspectMessage } from "./message.ts";
 import { openOrderedConsumer } from "./read.ts";
 import type { InspectedMessage, MessageFilter } from "./types.ts";
@@ -31,8 +31,10 @@ export interface Tail {
 export async function tailTraffic(bus: Bus, options: TailOptions): Promise<Tail> {
   const filter = options.filter ?? {};
   const plan = planFilter(filter);
-  const consumer = await openOrderedConsumer(bus, filter, plan.filterSubject, DeliverPolicy.New);
+  // A consumer filtered on a subject the stream does not store is refused by the server.
+  const consumer = filter.subject && isCoreOnlySubject(filter.subject) ? undefined : await openOrderedConsumer(bus, filter, plan.filterSubject, DeliverPolicy.New);
   const subs: Subscription[] = [];
+  const stopped = new AbortController();
   const emit = (m: InspectedMessage) => {
     if (plan.matches(m)) options.onMessage(m);
   };
@@ -48,18 +50,21 @@ export async function tailTraffic(bus: Bus, options: TailOptions): Promise<Tail>
       );
     }
   }
-  const messages = await consumer.consume({ max_messages: 256 });
-  const done = (async () => {
-    for await (const m of messages) emit(inspectMessage({ subject: m.subject, data: m.data, headers: m.headers, seq: m.seq, time: m.time }));
-  })();
+  const messages = await consumer?.consume({ max_messages: 256 });
+  const done = messages
+    ? (async () => {
+        for await (const m of messages) emit(inspectMessage({ subject: m.subject, data: m.data, headers: m.headers, seq: m.seq, time: m.time }));
+      })()
+    : new Promise<void>((resolve) => stopped.signal.addEventListener("abort", () => resolve(), { once: true }));
   // Core subscriptions must be registered at the server before a caller relies on hearing them.
   await bus.nc.flush();
   return {
     done,
     stop: async () => {
+      stopped.abort();
       for (const s of subs) s.unsubscribe();
-      await messages.close().catch(() => undefined);
-      await consumer.delete().catch(() => undefined);
+      await messages?.close().catch(() => undefined);
+      await consumer?.delete().catch(() => undefined);
       await done.catch(() => undefined);
     },
   };

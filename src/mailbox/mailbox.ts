@@ -79,6 +79,13 @@ export class Mailbox {
     this.#loop = this.#pull(consumer);
   }
 
+  /** Changes how many messages are held at once (running plus waiting). */
+  setWindow(prefetch: number): void {
+    if (prefetch === this.options.prefetch) return;
+    this.options.prefetch = Math.max(prefetch, 1);
+    this.#kick();
+  }
+
   /** Re-issues the pull at once; call after a reconnect so no server-side pull is waited on in vain. */
   repull(): void {
     this.#batch?.stop();
@@ -96,10 +103,9 @@ export class Mailbox {
     for (const held of this.#queue.splice(0)) held.delivery.msg.nak();
     await this.#loop;
     const finished = Promise.all([...this.#running].map((h) => h.done));
-    await Promise.race([finished, sleep(deadlineMs)]);
-    if (this.#running.size > 0) {
+    if (this.#running.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
-      await Promise.race([finished, sleep(1000)]);
+      await settlesWithin(finished, 1000);
     }
     clearInterval(this.#keepAlive);
   }
@@ -211,6 +217,14 @@ export class Mailbox {
     for (const h of this.#queue) h.delivery.msg.working();
     for (const h of this.#running) h.delivery.msg.working();
   }
+}
+
+/** Whether `p` settles within `ms`; the timer never outlives the wait. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const settled = await Promise.race([p.then(() => true, () => true), sleep(ms, false, { signal: timer.signal }).catch(() => false)]);
+  timer.abort();
+  return settled;
 }
 
 function insertByPriority(queue: Held[], item: Held): void {

@@ -4,12 +4,12 @@ import { ValidationError } from "../errors.ts";
 import { AgentNameSchema } from "./names.ts";
 
 /** Every kind of message on the wire. */
-export const MESSAGE_TYPES = ["direct", "request", "response", "handoff", "broadcast", "announcement", "heartbeat"] as const;
+export const MESSAGE_TYPES = ["direct", "request", "response", "handoff", "broadcast", "announcement", "heartbeat", "progress", "cancel", "group"] as const;
 /** One of {@link MESSAGE_TYPES}. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Types that are addressed to everyone and carry no `to`. */
-const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcement", "heartbeat"]);
+const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcement", "heartbeat", "cancel", "group"]);
 
 /** Default priority, 1 most urgent and 5 least. */
 export const DEFAULT_PRIORITY = 3;
@@ -31,7 +31,7 @@ const TimestampSchema = v.pipe(
 );
 
 const MetadataSchema = v.pipe(
-  v.record(v.string(), v.unknown(), "must be a JSON object"),
+  v.custom<Record<string, unknown>>((m) => typeof m === "object" && m !== null && !Array.isArray(m), "must be a JSON object"),
   v.check((m) => jsonDepth(m) <= MAX_METADATA_DEPTH, `must not nest deeper than ${MAX_METADATA_DEPTH} levels`),
 );
 
@@ -77,6 +77,8 @@ export function createEnvelope(input: EnvelopeInput): Envelope {
 
 /** Validates an already-parsed value as an envelope. */
 export function validateEnvelope(value: unknown): Envelope {
+  // valibot's object() accepts arrays; an envelope never is one.
+  if (Array.isArray(value)) throw new ValidationError("invalid envelope: the envelope must be a JSON object, got an array");
   const result = v.safeParse(EnvelopeSchema, value);
   if (result.success) return result.output;
   throw new ValidationError(`invalid envelope: ${describeIssues(result.issues)}`, result.issues);
@@ -114,6 +116,8 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
   return issues
     .map((issue) => {
       const path = issue.path?.map((p) => String(p.key)).join(".");
+      // A missing key is reported by the enclosing object; say what is missing instead.
+      if (path && issue.type === "object" && issue.received === "undefined") return `${path}: is required`;
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join("; ");

@@ -30,7 +30,7 @@ export interface UiAgent {
 }
 
 /** Where a message travelled (the kind of its subject). */
-export type UiChannel = "all" | "direct" | "handoff" | "deadLetter" | "request" | "response" | "other";
+export type UiChannel = "all" | "direct" | "handoff" | "deadLetter" | "request" | "response" | "progress" | "cancel" | "group" | "other";
 
 /** One message in the live feed: a summary; the full envelope is fetched on demand. */
 export interface UiMessage {

@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
+import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import echo from "../fixtures/echo.ts";
 import {
@@ -47,22 +47,13 @@ after(async () => {
   await srv?.dispose();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const notice = (id: string) => async () =>
   (await collectStream(client.bus, { filter: { to: "tester", type: "response" } })).find((m) => m.envelope?.inReplyTo === id);
 
 test("inspect: readStream filters by recipient and thread, and buildThread nests the notice under its message", async () => {
   const sent = await client.sendDirectMessage("Echo", "hello");
-  await until("the completion notice", notice(sent.envelope.id));
+  await eventually("the completion notice", notice(sent.envelope.id));
   const toEcho = await collectStream(client.bus, { filter: { to: "Echo" } });
   assert.deepEqual(toEcho.map((m) => m.envelope?.content), ["hello"]);
   assert.equal(toEcho[0]!.seq, sent.seq);
@@ -85,7 +76,7 @@ test("inspect: readStream honours --from-seq, type and progress; an empty match 
 
 test("inspect: a dead letter carries why it failed, and redelivering it reaches another agent with replayOf", async () => {
   const sent = await client.sendDirectMessage("Failer", "doomed");
-  const [dead] = await until("the dead letter", async () => {
+  const [dead] = await eventually("the dead letter", async () => {
     const found = await collectStream(client.bus, { filter: { deadLetters: true, thread: sent.envelope.id } });
     return found.length ? found : undefined;
   });
@@ -100,7 +91,7 @@ test("inspect: a dead letter carries why it failed, and redelivering it reaches 
   assert.notEqual(prepared.envelope.id, sent.envelope.id);
   assert.equal(prepared.envelope.metadata.replayOf, dead!.seq);
   const copy = await redeliver(client.bus, prepared);
-  const done = await until("the notice of the redelivered copy", notice(copy.envelope.id));
+  const done = await eventually("the notice of the redelivered copy", notice(copy.envelope.id));
   assert.equal(done.envelope?.content, "handled: doomed");
 });
 
@@ -114,7 +105,7 @@ test("inspect: tailTraffic hears stored messages and core requests and responses
   try {
     await client.requestFromAgent("Echo", "ping");
     await client.sendDirectMessage("Echo", "stored one");
-    await until("tail output", async () => (heard.some((m) => m.envelope?.content === "stored one") ? true : undefined));
+    await eventually("tail output", async () => (heard.some((m) => m.envelope?.content === "stored one") ? true : undefined));
     const kinds = heard.map((m) => `${m.channel}:${m.envelope?.content}`);
     assert.ok(kinds.includes("request:ping"), kinds.join(", "));
     assert.ok(kinds.includes("response:echo: ping"), kinds.join(", "));
@@ -131,7 +122,7 @@ test("inspect: watchAgents lists running agents and sees one stop", async () => 
   try {
     assert.deepEqual(latest, ["Brief", "Echo", "Failer"]);
     await extra.stop();
-    await until("Brief offline", async () => (!latest.includes("Brief") ? true : undefined));
+    await eventually("Brief offline", async () => (!latest.includes("Brief") ? true : undefined));
   } finally {
     await watch.stop();
   }
