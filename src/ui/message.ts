@@ -2,7 +2,7 @@ import type { InspectedMessage, ThreadNode } from "../inspect/types.ts";
 import type { UiMessage, UiThreadNode } from "./events.ts";
 
 /** Characters of content kept in a feed row. */
-export const PREVIEW_CHARS = 160;
+const PREVIEW_CHARS = 160;
 
 /** The feed row of an inspected message; `key` tells apart rows whose payload did not decode. */
 export function toUiMessage(m: InspectedMessage, key: string): UiMessage {

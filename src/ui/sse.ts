@@ -78,11 +78,6 @@ export class Hub {
     this.#clients.clear();
   }
 
-  /** Pages connected now. */
-  get size(): number {
-    return this.#clients.size;
-  }
-
   /** Sends the snapshot, then batches, until the page goes away. */
   async serve(stream: SSEStreamingApi, filter: FeedFilter, snapshot: UiSnapshot): Promise<void> {
     const client: Client = { stream, filter, pending: emptyPending(), writing: true };
