@@ -85,3 +85,7 @@ export type { ChatModel, ChatMessage, ChatRequest, ChatTurn, ToolCall, ToolSpec,
 export { SUBJECT_PATTERNS } from "./protocol/subjects.ts";
 export { startEmbeddedServer, findNatsServer, isListening } from "./transport/embedded.ts";
 export type { EmbeddedServer, EmbeddedServerOptions } from "./transport/embedded.ts";
+
+// Web console (src/ui): the HTTP API, event stream and page behind `natter ui`.
+export { startConsole, DEFAULT_UI_PORT, DEFAULT_UI_HOST, DEFAULT_HUMAN } from "./ui/server.ts";
+export type { ConsoleOptions, RunningConsole } from "./ui/server.ts";
