@@ -1,4 +1,5 @@
 import { loadAgentModules, loadConfig, startHost, createLogger, NatterError } from "../index.ts";
+import { waitForSignal } from "./signals.ts";
 
 const USAGE = `usage: tsx scripts/agent.ts PATH [PATH...]
 
@@ -28,10 +29,7 @@ export async function runAgentHost(argv: readonly string[]): Promise<number> {
     const agents = await loadAgentModules(argv);
     const host = await startHost({ agents, config, logger: log });
     log.info("host.ready", { agents: agents.length, servers: config.servers.join(",") });
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGINT", () => resolve("SIGINT"));
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-    });
+    const signal = await waitForSignal();
     log.info("host.stopping", { signal });
     await host.stop();
     return 0;

@@ -6,9 +6,12 @@ import { replayCommand } from "./commands/replay.ts";
 import { tailCommand } from "./commands/tail.ts";
 import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
 import { threadCommand } from "./commands/thread.ts";
+import { runUiCommand, UI_USAGE } from "./ui.ts";
 import { Io } from "./io.ts";
 
-const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand];
+const uiCommand: Command = { name: "ui", summary: "serve the web console (agents, traffic, threads, replay, human in the loop)", help: UI_USAGE, run: (argv) => runUiCommand(argv) };
+
+const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand];
 
 const VERSION = "0.1.0";
 

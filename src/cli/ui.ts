@@ -1,7 +1,9 @@
 import * as v from "valibot";
 import { agentNameProblem, createLogger, DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT, loadConfig, NatterError, startConsole } from "../index.ts";
+import { waitForSignal } from "./signals.ts";
 
-const USAGE = `usage: natter ui [--port N] [--host ADDR] [--human NAME | --no-human]
+/** Help text of `natter ui`. */
+export const UI_USAGE = `usage: natter ui [--port N] [--host ADDR] [--human NAME | --no-human]
 
 Serves the web console on http://${DEFAULT_UI_HOST}:${DEFAULT_UI_PORT}/ against NATS_URL (credentials as for
 every natter command, from the environment) until SIGINT or SIGTERM.
@@ -43,7 +45,7 @@ export function parseUiFlags(argv: readonly string[]): v.InferOutput<typeof Flag
 /** Entry of `natter ui`: serves the console until a signal; returns the exit code. */
 export async function runUiCommand(argv: readonly string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(UI_USAGE + "\n");
     return 0;
   }
   let flags;
@@ -52,17 +54,14 @@ export async function runUiCommand(argv: readonly string[]): Promise<number> {
     flags = parseUiFlags(argv);
     config = loadConfig();
   } catch (err) {
-    process.stderr.write(`natter ui: ${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`natter ui: ${(err as Error).message}\n${UI_USAGE}\n`);
     return 2;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   try {
     const running = await startConsole({ config, port: flags.port, host: flags.host, human: flags.human, logger: log });
     process.stdout.write(`natter console: ${running.url}\n`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGINT", () => resolve("SIGINT"));
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-    });
+    const signal = await waitForSignal();
     log.info("ui.stopping", { signal });
     await running.close();
     return 0;
