@@ -4,11 +4,11 @@ import type { Command } from "./command.ts";
 import { agentsCommand } from "./commands/agents.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { tailCommand } from "./commands/tail.ts";
-import { askCommand, broadcastCommand, sendCommand } from "./commands/talk.ts";
+import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
 import { threadCommand } from "./commands/thread.ts";
 import { Io } from "./io.ts";
 
-const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand];
+const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand];
 
 const VERSION = "0.1.0";
 

@@ -9,7 +9,7 @@ import type { AgentsSnapshot } from "./types.ts";
 /** The agents in the registry now; none when the bucket does not exist yet (no agent ever ran here). */
 export async function listAgents(bus: Bus): Promise<AgentInfo[]> {
   try {
-    return groupAgents(await listInstances(bus.registry, bus.log));
+    return groupAgents(await listInstances(bus, bus.log));
   } catch (err) {
     if (isStreamNotFound(err)) return [];
     throw err;
@@ -63,7 +63,7 @@ export async function watchAgents(bus: Bus, options: WatchAgentsOptions): Promis
       options.onChange(current());
     }
   })();
-  for (const r of await listInstances(bus.registry, bus.log)) records.set(registryKey(r.name, r.instanceId), r);
+  for (const r of await listInstances(bus, bus.log)) records.set(registryKey(r.name, r.instanceId), r);
   for (const entry of pending.splice(0)) apply(entry);
   complete = true;
   options.onChange(current());

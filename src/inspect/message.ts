@@ -1,7 +1,6 @@
 import type { MsgHdrs } from "@nats-io/transport-node";
-import { DEAD_LETTER_HEADERS } from "../agent/runtime.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { HEADERS } from "../protocol/headers.ts";
+import { DEAD_LETTER_HEADERS, HEADERS } from "../protocol/headers.ts";
 import { parseSubject } from "../protocol/subjects.ts";
 import type { Channel, DeadLetterInfo, InspectedMessage } from "./types.ts";
 
@@ -43,8 +42,8 @@ export function inspectMessage(raw: RawMessage): InspectedMessage {
 export function subjectInfo(subject: string): { channel: Channel; recipient: string | undefined } {
   const parsed = parseSubject(subject);
   if (!parsed) return { channel: "other", recipient: undefined };
-  if (parsed.kind === "all") return { channel: "all", recipient: undefined };
-  return { channel: parsed.kind, recipient: parsed.kind === "handoff" ? parsed.to : parsed.agent };
+  if (parsed.kind === "handoff") return { channel: parsed.kind, recipient: parsed.to };
+  return { channel: parsed.kind, recipient: "agent" in parsed ? parsed.agent : undefined };
 }
 
 function deadLetterInfo(h: MsgHdrs | undefined): DeadLetterInfo {

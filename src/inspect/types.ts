@@ -2,7 +2,7 @@ import type { Envelope, MessageType } from "../protocol/envelope.ts";
 import type { AgentInfo } from "../registry/query.ts";
 
 /** Where a message travelled: the kind of its subject (see protocol/subjects.ts), or `other`. */
-export type Channel = "all" | "direct" | "handoff" | "deadLetter" | "request" | "response" | "other";
+export type Channel = "all" | "direct" | "handoff" | "deadLetter" | "request" | "response" | "progress" | "cancel" | "group" | "other";
 
 /** Why and how often a dead-lettered message failed, from its `Natter-*` headers. */
 export interface DeadLetterInfo {

@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -70,13 +70,20 @@ export class Mailbox {
     return this.#running.size;
   }
 
-  /** Starts pulling; handlers run until {@link stop}. */
-  async start(handlers: MailboxHandlers): Promise<void> {
+  /** Starts pulling; handlers run until {@link stop}. `info`, when the caller just created the consumer, saves asking the server for it. */
+  async start(handlers: MailboxHandlers, info?: ConsumerInfo): Promise<void> {
     this.#handlers = handlers;
-    const consumer = await this.js.consumers.get(this.stream, this.options.agent);
+    const consumer = info ? this.js.consumers.getConsumerFromInfo(info) : await this.js.consumers.get(this.stream, this.options.agent);
     this.#keepAlive = setInterval(() => this.#touchHeld(), Math.max(500, Math.floor(this.options.ackWaitMs / 3)));
     this.#keepAlive.unref();
     this.#loop = this.#pull(consumer);
+  }
+
+  /** Changes how many messages are held at once (running plus waiting). */
+  setWindow(prefetch: number): void {
+    if (prefetch === this.options.prefetch) return;
+    this.options.prefetch = Math.max(prefetch, 1);
+    this.#kick();
   }
 
   /** Re-issues the pull at once; call after a reconnect so no server-side pull is waited on in vain. */
@@ -96,10 +103,9 @@ export class Mailbox {
     for (const held of this.#queue.splice(0)) held.delivery.msg.nak();
     await this.#loop;
     const finished = Promise.all([...this.#running].map((h) => h.done));
-    await Promise.race([finished, sleep(deadlineMs)]);
-    if (this.#running.size > 0) {
+    if (this.#running.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
-      await Promise.race([finished, sleep(1000)]);
+      await settlesWithin(finished, 1000);
     }
     clearInterval(this.#keepAlive);
   }
@@ -211,6 +217,14 @@ export class Mailbox {
     for (const h of this.#queue) h.delivery.msg.working();
     for (const h of this.#running) h.delivery.msg.working();
   }
+}
+
+/** Whether `p` settles within `ms`; the timer never outlives the wait. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const settled = await Promise.race([p.then(() => true, () => true), sleep(ms, false, { signal: timer.signal }).catch(() => false)]);
+  timer.abort();
+  return settled;
 }
 
 function insertByPriority(queue: Held[], item: Held): void {

@@ -7,9 +7,19 @@ import { checkSize } from "../protocol/size.ts";
 
 interface Pending {
   to: string;
+  subject: string;
+  reply: string;
+  data: Uint8Array;
+  options: CallOptions;
+  deadline: number;
   resolve(env: Envelope): void;
   reject(err: Error): void;
 }
+
+/** After a reconnect, "no responders" may only mean the agent has not reconnected yet; retry for this long. */
+const RECONNECT_GRACE_MS = 5000;
+/** Pause between such retries. */
+const RETRY_PAUSE_MS = 200;
 
 /** Options of one {@link Requester.request}. */
 export interface CallOptions {
@@ -28,6 +38,8 @@ export interface CallOptions {
 export class Requester {
   #sub: Subscription | undefined;
   readonly #pending = new Map<string, Pending>();
+  #lastReconnect = Number.NEGATIVE_INFINITY;
+  #status: AsyncIterator<unknown> | undefined;
 
   constructor(
     readonly nc: NatsConnection,
@@ -60,29 +72,61 @@ export class Requester {
         reject(new RequestTimeoutError(to, timeoutMs));
       }, timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#pending.set(id, {
+      const pending: Pending = {
         to,
+        subject: requestSubject(to),
+        reply: responseSubject(this.self, id),
+        data,
+        options,
+        deadline: Date.now() + timeoutMs,
         resolve: (env) => (cleanup(), resolve(env)),
         reject: (err) => (cleanup(), reject(err)),
-      });
-      try {
-        this.nc.publish(requestSubject(to), data, { reply: responseSubject(this.self, id), ...(options.headers ? { headers: options.headers } : {}) });
-      } catch (err) {
-        cleanup();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
+      };
+      this.#pending.set(id, pending);
+      this.#send(pending);
     });
+  }
+
+  #send(p: Pending): void {
+    try {
+      this.nc.publish(p.subject, p.data, { reply: p.reply, ...(p.options.headers ? { headers: p.options.headers } : {}) });
+    } catch (err) {
+      p.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * A request published while the connection was down may have reached the server before the
+   * responder (or our own response subscription) came back, and core NATS keeps nothing: send
+   * what is still unanswered again, under the same id, so the first answer wins.
+   */
+  #resendPending(): void {
+    this.#lastReconnect = Date.now();
+    for (const p of this.#pending.values()) this.#send(p);
+  }
+
+  #watchReconnects(): void {
+    if (this.#status) return;
+    const status = this.nc.status()[Symbol.asyncIterator]();
+    this.#status = status;
+    void (async () => {
+      for (let next = await status.next(); !next.done; next = await status.next()) {
+        if (next.value.type === "reconnect") this.#resendPending();
+      }
+    })();
   }
 
   /** Rejects waiting requests and unsubscribes. */
   close(): void {
     this.#sub?.unsubscribe();
     this.#sub = undefined;
+    void this.#status?.return?.();
     for (const p of this.#pending.values()) p.reject(new AbortedError("requester closed"));
   }
 
   #ensureSubscribed(): void {
     if (this.#sub && !this.#sub.isClosed()) return;
+    this.#watchReconnects();
     this.#sub = this.nc.subscribe(responseWildcard(this.self), { callback: (err, msg) => (err ? undefined : this.#onResponse(msg)) });
   }
 
@@ -91,6 +135,11 @@ export class Requester {
     const pending = this.#pending.get(id);
     if (!pending) return;
     const result = interpretResponse(pending.to, msg);
+    if (result instanceof AgentUnavailableError && Date.now() - this.#lastReconnect < RECONNECT_GRACE_MS && pending.deadline - Date.now() > RETRY_PAUSE_MS) {
+      // Just after a reconnect the agent may not have resubscribed yet.
+      setTimeout(() => this.#pending.has(id) && this.#send(pending), RETRY_PAUSE_MS);
+      return;
+    }
     if (result instanceof Error) pending.reject(result);
     else pending.resolve(result);
   }

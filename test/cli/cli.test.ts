@@ -85,6 +85,25 @@ test("cli: ask exits 1 when the handler fails and 3 when the agent is absent or 
   assert.match(slow.stderr, /^natter: request to agent "Echo" timed out after 300 ms\n$/);
 });
 
+test("cli: ask --capability asks an agent that has it, and exits 3 when none has", async () => {
+  const [found, none] = await Promise.all([run(["ask", "--capability", "echo", "who", "are", "you"]), run(["ask", "--capability", "juggling", "hi"])]);
+  assert.equal(found.code, 0, found.stderr);
+  assert.equal(found.stdout, "echo: who are you\n");
+  assert.equal(none.code, 3);
+  assert.equal(none.stderr, 'natter: no live agent has the capability "juggling"\n');
+});
+
+test("cli: cancel publishes a cancellation every agent hears", async () => {
+  const heard = client.bus.nc.subscribe("agents.cancel", { max: 1 });
+  const cancelled = await run(["cancel", "thread-42", "user", "gave", "up"]);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.equal(cancelled.stdout, "cancelled thread thread-42\n");
+  for await (const m of heard) {
+    const env = m.json<{ type: string; threadId: string; content: string; from: string }>();
+    assert.deepEqual([env.type, env.threadId, env.content, env.from], ["cancel", "thread-42", "user gave up", "cli"]);
+  }
+});
+
 test("cli: broadcast is stored and replay --type finds it, as JSON", async () => {
   const sent = await run(["broadcast", "all", "hands", "--as", "Ops", "--json"]);
   assert.equal(sent.code, 0, sent.stderr);

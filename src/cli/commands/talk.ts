@@ -79,12 +79,13 @@ export const askCommand: Command = {
   name: "ask",
   summary: "ask an agent and print its answer (core request-reply)",
   help: `usage: natter ask AGENT TEXT... [--timeout 10s] [options]
+       natter ask --capability CAP TEXT... [options]
 
 Sends TEXT as a request to AGENT (agents.request.AGENT, one instance answers) and prints the answer's
 content. Exit 3 when no instance is serving requests or none answered in time, 1 when its handler failed.
 
       --timeout DUR    how long to wait: 30s, 500ms, 2m, or a bare number of seconds (default NATTER_REQUEST_TIMEOUT_MS)
-      --capability CAP ask whichever agent has capability CAP: not yet available (issue 10); name the agent
+      --capability CAP ask the least busy live agent that has capability CAP (then AGENT is omitted)
       --json           the whole response envelope
 ${TALK_HELP}`,
   async run(argv, io) {
@@ -93,12 +94,16 @@ ${TALK_HELP}`,
       timeout: v.optional(duration),
       capability: v.optional(v.string()),
     });
-    if (flags.capability !== undefined) {
-      throw new ConfigError("--capability: not available yet (issue 10); name the agent instead: natter agents lists who has which capability");
-    }
-    const [to, content] = await recipientAndText("ask", positionals, io);
+    const capability = flags.capability;
+    let to: string | undefined;
+    let content: string;
+    if (capability !== undefined) {
+      if (positionals.length === 0) throw new ConfigError('ask: expected TEXT, e.g. natter ask --capability weather "Paris?"');
+      content = await textOf(positionals, io);
+    } else [to, content] = await recipientAndText("ask", positionals, io);
     return withClient(io, flags.server, flags.as, async (c) => {
-      const response = await c.requestFromAgent(to, content, {
+      const target = to ?? (await c.pickAgent(capability!));
+      const response = await c.requestFromAgent(target, content, {
         signal: io.signal,
         ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
         ...(flags.metadata ? { metadata: flags.metadata } : {}),
@@ -130,6 +135,30 @@ ${TALK_HELP}`,
       const sent = await c.broadcastMessage(content, flags.metadata, { ...(flags.priority ? { priority: flags.priority } : {}), ...(flags.thread ? { threadId: flags.thread } : {}) });
       if (flags.json) await io.out(JSON.stringify({ seq: sent.seq, envelope: sent.envelope }));
       else await io.out(`broadcast #${sent.seq} ${preview(content)} (id ${sent.envelope.id})`);
+      return EXIT.ok;
+    });
+  },
+};
+
+/** `natter cancel THREAD`. */
+export const cancelCommand: Command = {
+  name: "cancel",
+  summary: "cancel a conversation: every agent working on the thread stops",
+  help: `usage: natter cancel THREAD_ID [REASON...] [options]
+
+Publishes a cancellation of THREAD_ID on agents.cancel. Every running agent aborts the handlers working on
+that thread (their ctx.signal fires) and skips its queued messages; senders get a "cancelled" notice.
+
+      --json           {"thread": "..."}
+${TALK_HELP}`,
+  async run(argv, io) {
+    const { flags, positionals } = parseCommand("cancel", argv, TALK_OPTIONS, TALK_SCHEMA);
+    const [thread, ...reason] = positionals;
+    const id = v.safeParse(FLAG.id, thread);
+    if (thread === undefined || !id.success) throw new ConfigError(`THREAD_ID: expected the id of a conversation (natter replay shows thread=…), got ${JSON.stringify(thread ?? "")}`);
+    return withClient(io, flags.server, flags.as, async (c) => {
+      await c.cancel(thread, reason.length > 0 ? reason.join(" ") : "cancelled from the natter CLI");
+      await io.out(flags.json ? JSON.stringify({ thread }) : `cancelled thread ${thread}`);
       return EXIT.ok;
     });
   },

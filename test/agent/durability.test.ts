@@ -1,0 +1,94 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connectClient, loadConfig, type Client } from "../../src/index.ts";
+import { startServer, type TestServer } from "../helpers/nats-server.ts";
+import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
+
+let srv: TestServer;
+let events: Events;
+let client: Client;
+const hosts: HostProcess[] = [];
+
+before(async () => {
+  srv = await startServer();
+  events = await Events.listen(srv.url);
+  client = await connectClient({ name: "tester", config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }) });
+});
+
+after(async () => {
+  await client?.close();
+  await Promise.all(hosts.map((h) => h.kill("SIGKILL")));
+  await events?.close();
+  await srv?.dispose();
+});
+
+async function host(name: string, extra: Record<string, string> = {}): Promise<HostProcess> {
+  const h = await startHostProcess(["test/fixtures/worker.ts"], { NATS_URL: srv.url, WORKER_NAME: name, NATTER_ACK_WAIT_MS: "2000", ...extra });
+  hosts.push(h);
+  return h;
+}
+
+test("durability: a direct message sent before its agent ever ran is delivered exactly once when it starts", async () => {
+  const sent = await client.sendDirectMessage("Late", "are you there?");
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(events.all.filter((e) => e.agent === "Late").length, 0);
+  await host("Late");
+  await events.until((all) => all.some((e) => e.agent === "Late" && e.event === "done"), 10_000, "the late agent to handle it");
+  await new Promise((r) => setTimeout(r, 2500));
+  const handled = events.all.filter((e) => e.agent === "Late" && e.event === "start");
+  assert.equal(handled.length, 1, "exactly once");
+  assert.equal(handled[0]!.id, sent.envelope.id);
+  assert.equal(handled[0]!.deliveryCount, 1);
+});
+
+test("durability: kill -9 of a host mid-handler redelivers the message to another instance, which completes it", async () => {
+  const first = await host("Crashy");
+  const sent = await client.sendDirectMessage("Crashy", "hang-once:60000");
+  const started = await events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "start"), 10_000, "the handler to start");
+  assert.equal(started.find((e) => e.id === sent.envelope.id)!.pid, first.proc.pid);
+  await first.kill("SIGKILL");
+  const second = await host("Crashy");
+  const consumer = async () => JSON.stringify(await client.bus.jsm.consumers.info("AGENTS", "Crashy"));
+  const all = await events.until((a) => a.some((e) => e.id === sent.envelope.id && e.event === "done" && e.pid === second.proc.pid), 15_000, "completion on the second host").catch(async (err: Error) => {
+    throw new Error(`${err.message}\nconsumer: ${await consumer()}\nsecond host log: ${second.log().slice(-3000)}`);
+  });
+  const retry = all.find((e) => e.id === sent.envelope.id && e.pid === second.proc.pid)!;
+  assert.ok(retry.deliveryCount >= 2, `the handler sees it as a redelivery (delivery ${retry.deliveryCount})`);
+});
+
+test("durability: a message acknowledged before a crash is not handled again by the next instance", async () => {
+  const a = await host("Steady");
+  const sent = await client.sendDirectMessage("Steady", "sleep:300");
+  await events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "done"), 10_000, "completion");
+  // "done" is reported before the runtime acknowledges; kill only once the ack reached the server.
+  const jsm = await jetstreamManager(client.bus.nc);
+  for (let i = 0; i < 100 && (await jsm.consumers.info("AGENTS", "Steady")).num_ack_pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await a.kill("SIGKILL");
+  await host("Steady");
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(events.all.filter((e) => e.id === sent.envelope.id && e.event === "done").length, 1, "an acknowledged message is not handled again");
+});
+
+test("durability: agents reconnect after the server restarts; nothing acknowledged is lost and buffered sends arrive", async () => {
+  await host("Survivor");
+  const before = await client.sendDirectMessage("Survivor", "before restart");
+  await events.until((all) => all.some((e) => e.id === before.envelope.id && e.event === "done"), 10_000, "the first message");
+
+  // Acknowledged by JetStream, then the server goes away before the agent can read them.
+  await client.requestFromAgent("Survivor", "sleep:10");
+  const stored = [];
+  for (let i = 0; i < 20; i++) stored.push(await client.sendDirectMessage("Survivor", `stored ${i}`, {}, { priority: 5 }));
+  await srv.stop();
+  // Core requests made while the server is down are buffered by the client and sent on reconnect.
+  const during = client.requestFromAgent("Survivor", "asked during the outage", { timeoutMs: 20_000 });
+  await new Promise((r) => setTimeout(r, 1500));
+  await srv.start();
+  const answer = await during;
+  assert.equal(answer.content, "Survivor did asked during the outage");
+
+  const after = await client.sendDirectMessage("Survivor", "after restart");
+  const ids = [...stored.map((s) => s.envelope.id), after.envelope.id];
+  const all = await events.until((a) => ids.every((id) => a.some((e) => e.id === id && e.event === "done")), 30_000, "every stored message");
+  for (const id of ids) assert.equal(all.filter((e) => e.id === id && e.event === "done").length, 1, `message ${id} handled exactly once`);
+});

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** An agent host running in a child process (scripts/agent.ts). */
+export interface HostProcess {
+  readonly proc: ChildProcess;
+  /** Everything it wrote to stderr (its log). */
+  readonly log: () => string;
+  /** Resolves with the exit code once it has exited. */
+  readonly exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `tsx scripts/agent.ts ...modules` with `env` and waits for its "host.ready" line. */
+export async function startHostProcess(modules: string[], env: Record<string, string>): Promise<HostProcess> {
+  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/agent.ts", ...modules], {
+    cwd: ROOT,
+    env: { ...process.env, NATTER_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  proc.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      const check = () => (log.includes("host.ready") ? resolve(true) : undefined);
+      proc.stderr!.on("data", check);
+    }),
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+  ]);
+  if (!ready) {
+    proc.kill("SIGKILL");
+    throw new Error(`agent host did not start: ${log.slice(-2000)}`);
+  }
+  return {
+    proc,
+    log: () => log,
+    exited,
+    kill: async (signal = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** One event a test worker reported (test/fixtures/worker.ts). */
+export interface WorkerEvent {
+  event: "start" | "done" | "response" | "broadcast";
+  agent: string;
+  instance: string;
+  pid: number;
+  id: string;
+  type: string;
+  from: string;
+  content: string;
+  deliveryCount: number;
+  inReplyTo?: string;
+}
+
+/** Collects worker events from "test.events". */
+export class Events {
+  readonly all: WorkerEvent[] = [];
+  #sub: Subscription | undefined;
+  #nc: NatsConnection | undefined;
+  #waiters: (() => void)[] = [];
+
+  static async listen(url: string): Promise<Events> {
+    const e = new Events();
+    e.#nc = await connect({ servers: url });
+    e.#sub = e.#nc.subscribe("test.events", {
+      callback: (_err, msg) => {
+        e.all.push(msg.json<WorkerEvent>());
+        for (const w of e.#waiters.splice(0)) w();
+      },
+    });
+    await e.#nc.flush();
+    return e;
+  }
+
+  /** Waits until `predicate` holds over the events seen so far, or fails after `timeoutMs`. */
+  async until(predicate: (all: WorkerEvent[]) => boolean, timeoutMs = 15_000, what = "events"): Promise<WorkerEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.all)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(this.all.slice(-10))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.#waiters.push(() => (clearTimeout(t), resolve()));
+      });
+    }
+    return this.all;
+  }
+
+  async close(): Promise<void> {
+    this.#sub?.unsubscribe();
+    await this.#nc?.close();
+  }
+}

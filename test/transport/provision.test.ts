@@ -1,0 +1,85 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { agentsStreamConfig, ConfigError, ensureStream, registryStreamConfig, loadConfig, openBus, provision, registryKey } from "../../src/index.ts";
+import { startServer, type TestServer } from "../helpers/nats-server.ts";
+
+let srv: TestServer;
+let nc: NatsConnection;
+before(async () => {
+  srv = await startServer();
+  nc = await connect({ servers: srv.url });
+});
+after(async () => {
+  await nc.close();
+  await srv.dispose();
+});
+
+const api = async (subject: string, body: unknown = "") => {
+  const reply = await nc.request(subject, typeof body === "string" ? body : JSON.stringify(body), { timeout: 5000 });
+  return reply.json<Record<string, unknown> & { error?: { description: string } }>();
+};
+
+test("provision: streams/*.json are accepted as-is by the JetStream API, as `nats stream add --config` sends them", async () => {
+  for (const file of ["agents.json", "registry.json"]) {
+    const spec = JSON.parse(readFileSync(new URL(`../../streams/${file}`, import.meta.url), "utf8")) as { name: string };
+    const name = `RAW_${spec.name.replace(/\W/g, "_")}`;
+    const subjects = file === "agents.json" ? ["raw.agents.>"] : ["$KV.raw-registry.>"];
+    const created = await api(`$JS.API.STREAM.CREATE.${name}`, { ...spec, name, subjects });
+    assert.equal(created.error, undefined, `${file}: ${created.error?.description}`);
+  }
+  const consumer = JSON.parse(readFileSync(new URL("../../streams/mailbox-consumer.json", import.meta.url), "utf8").replaceAll("{agent}", "Echo")) as Record<string, unknown>;
+  const made = await api("$JS.API.CONSUMER.DURABLE.CREATE.RAW_AGENTS.Echo", { stream_name: "RAW_AGENTS", config: { ...consumer, filter_subject: "raw.agents.Echo" } });
+  assert.equal(made.error, undefined, made.error?.description);
+});
+
+test("provision: creates the stream and bucket, and a second run changes nothing", async () => {
+  const config = loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" });
+  const jsm = await jetstreamManager(nc);
+  await provision(jsm, config);
+  const first = await jsm.streams.info("AGENTS");
+  await provision(jsm, config);
+  const second = await jsm.streams.info("AGENTS");
+  assert.deepEqual(second.config, first.config);
+  assert.deepEqual(first.config.subjects, ["agents.all", "agents.direct.*", "agents.handoff.*.to.*", "agents.dlq.*", "agents.cancel", "agents.progress.*.*", "agents.group.*"]);
+  assert.ok(!first.config.subjects.some((s) => s.startsWith("agents.request") || s.startsWith("agents.response")), "requests must not be captured");
+  assert.equal(await ensureStream(jsm, agentsStreamConfig(config)), "unchanged");
+  assert.equal(await ensureStream(jsm, registryStreamConfig(config)), "unchanged");
+});
+
+test("provision: a changed setting is applied to the existing stream", async () => {
+  const jsm = await jetstreamManager(nc);
+  const config = loadConfig({ NATS_URL: srv.url, NATTER_MAX_MESSAGE_BYTES: "2097152" });
+  await provision(jsm, config);
+  assert.equal((await jsm.streams.info("AGENTS")).config.max_msg_size, 2097152 + 8192);
+});
+
+test("provision: a conflicting existing stream fails with a clear error naming the differences", async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "CONFLICT", subjects: ["conflict.>"], storage: "memory" as never });
+  const config = loadConfig({ NATS_URL: srv.url, NATTER_STREAM: "CONFLICT" });
+  await assert.rejects(provision(jsm, config), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /stream CONFLICT exists with a conflicting config \(.*storage: have "memory", want "file"/);
+    assert.match(err.message, /nats stream rm CONFLICT/);
+    return true;
+  });
+});
+
+test("provision: registry entries are readable through plain JetStream API subjects, as the nats CLI reads them", async () => {
+  const config = loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" });
+  const bus = await openBus(config);
+  const key = registryKey("Weather-Bot", "i1");
+  await bus.registry.put(key, JSON.stringify({ name: "Weather-Bot", instanceId: "i1", status: "available" }));
+  await bus.close();
+
+  const info = await api("$JS.API.STREAM.INFO.KV_natter-registry");
+  assert.deepEqual((info.config as { subjects: string[] }).subjects, ["$KV.natter-registry.>"]);
+  assert.equal((info.config as { max_msgs_per_subject: number }).max_msgs_per_subject, 1);
+  const got = await api("$JS.API.STREAM.MSG.GET.KV_natter-registry", { last_by_subj: `$KV.natter-registry.${key}` });
+  const message = got.message as { subject: string; data: string };
+  assert.equal(message.subject, "$KV.natter-registry.Weather-Bot.i1");
+  assert.equal(JSON.parse(Buffer.from(message.data, "base64").toString()).name, "Weather-Bot");
+});
