@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.ts";
 import { ALL_SUBJECT, SUBJECT_PATTERNS, deadLetterSubject, directSubject } from "../protocol/subjects.ts";
+import { subjectInfo, type RawMessage } from "./message.ts";
 import type { Channel, InspectedMessage, MessageFilter } from "./types.ts";
 
 const ALL_CHANNEL_TYPES = new Set(["broadcast", "announcement", "heartbeat"]);
@@ -11,6 +12,11 @@ export interface FilterPlan {
   /** The consumer's `filter_subject`; undefined means every stream subject. Always a superset of what `matches` accepts. */
   filterSubject: string | undefined;
   matches(message: InspectedMessage): boolean;
+  /**
+   * A cheap look at the raw payload (JSON parse, no validation): false when the message cannot match,
+   * so a client-side scan skips validating the 99% it drops. `matches` still decides for the rest.
+   */
+  mayMatch(raw: RawMessage): boolean;
 }
 
 /**
@@ -18,7 +24,12 @@ export interface FilterPlan {
  * and a client-side predicate that applies every field, so the result is the same whichever subject is chosen.
  */
 export function planFilter(filter: MessageFilter): FilterPlan {
-  return { filterSubject: serverSubject(filter), matches: (m) => matchesFilter(m, filter) };
+  const looksInside = filter.agent !== undefined || filter.from !== undefined || filter.type !== undefined || filter.thread !== undefined;
+  return {
+    filterSubject: serverSubject(filter),
+    matches: (m) => matchesView(m, filter),
+    mayMatch: (raw) => !looksInside || matchesView(rawView(raw), filter),
+  };
 }
 
 function serverSubject(f: MessageFilter): string | undefined {
@@ -31,6 +42,33 @@ function serverSubject(f: MessageFilter): string | undefined {
 
 /** Whether `m` passes every field of `f`. */
 export function matchesFilter(m: InspectedMessage, f: MessageFilter): boolean {
+  return matchesView(m, f);
+}
+
+/** What a filter looks at. A valid envelope's fields equal its raw JSON's, so both views agree on it. */
+interface FilterView {
+  subject: string;
+  channel: Channel;
+  recipient: string | undefined;
+  seq: number | undefined;
+  time: Date;
+  envelope: { id?: unknown; type?: unknown; from?: unknown; to?: unknown; threadId?: unknown } | undefined;
+}
+
+const utf8 = new TextDecoder();
+
+function rawView(raw: RawMessage): FilterView {
+  let envelope: FilterView["envelope"];
+  try {
+    const parsed: unknown = JSON.parse(utf8.decode(raw.data));
+    if (parsed !== null && typeof parsed === "object") envelope = parsed;
+  } catch {
+    // Not JSON: the full check reports it as invalid.
+  }
+  return { subject: raw.subject, ...subjectInfo(raw.subject), seq: raw.seq, time: raw.time, envelope };
+}
+
+function matchesView(m: FilterView, f: MessageFilter): boolean {
   const e = m.envelope;
   if (f.subject && !subjectMatches(f.subject, m.subject)) return false;
   if (f.deadLetters && m.channel !== "deadLetter") return false;

@@ -15,13 +15,7 @@ export interface RawMessage {
 
 /** Decodes one message for display; never throws: a bad payload is reported in `invalid`. */
 export function inspectMessage(raw: RawMessage): InspectedMessage {
-  const parsed = parseSubject(raw.subject);
-  const channel: Channel = parsed?.kind ?? "other";
-  let recipient: string | undefined;
-  if (parsed) {
-    if (parsed.kind === "handoff") recipient = parsed.to;
-    else if ("agent" in parsed) recipient = parsed.agent;
-  }
+  const { channel, recipient } = subjectInfo(raw.subject);
   let envelope: Envelope | undefined;
   let invalid: string | undefined;
   try {
@@ -42,6 +36,14 @@ export function inspectMessage(raw: RawMessage): InspectedMessage {
     deadLetter: channel === "deadLetter" ? deadLetterInfo(h) : undefined,
     error: channel === "deadLetter" ? undefined : error,
   };
+}
+
+/** The channel of a subject and the agent it names as recipient. */
+export function subjectInfo(subject: string): { channel: Channel; recipient: string | undefined } {
+  const parsed = parseSubject(subject);
+  if (!parsed) return { channel: "other", recipient: undefined };
+  if (parsed.kind === "handoff") return { channel: parsed.kind, recipient: parsed.to };
+  return { channel: parsed.kind, recipient: "agent" in parsed ? parsed.agent : undefined };
 }
 
 function deadLetterInfo(h: MsgHdrs | undefined): DeadLetterInfo {

@@ -45,15 +45,20 @@ export async function* readStream(bus: Bus, options: ReadStreamOptions = {}): As
   options.signal?.addEventListener("abort", abort, { once: true });
   try {
     for await (const m of messages) {
+      // Stored after the pass began (the filtered consumer may skip past lastSeq): not part of this pass.
+      if (m.seq > lastSeq) break;
       progress.scanned++;
-      const message = inspectMessage({ subject: m.subject, data: m.data, headers: m.headers, seq: m.seq, time: m.time });
-      if (filter.until && message.time > filter.until) break;
-      if (plan.matches(message)) {
-        progress.matched++;
-        yield message;
+      if (filter.until && m.time > filter.until) break;
+      const raw = { subject: m.subject, data: m.data, headers: m.headers, seq: m.seq, time: m.time };
+      if (plan.mayMatch(raw)) {
+        const message = inspectMessage(raw);
+        if (plan.matches(message)) {
+          progress.matched++;
+          yield message;
+        }
       }
       if (progress.scanned % every === 0) options.onProgress?.(progress);
-      if (m.info.pending === 0 || m.seq >= lastSeq) break;
+      if (m.info.pending === 0 || m.seq === lastSeq) break;
     }
   } finally {
     options.signal?.removeEventListener("abort", abort);

@@ -4,7 +4,7 @@ import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import echo from "../fixtures/echo.ts";
 import { connectClient, defineAgent, loadConfig, startHost, type Client, type Host } from "../../src/index.ts";
-import { finished, jsonLines, natter, spawnNatter, stderrContains } from "./run-natter.ts";
+import { finished, firstLine, jsonLines, natter, spawnNatter, stderrContains } from "./run-natter.ts";
 
 const flaky = defineAgent({
   name: "Flaky",
@@ -50,12 +50,11 @@ test("cli: agents lists the running agents, as a table and as JSON", async () =>
 test("cli: agents --watch prints the registry and stops cleanly on Ctrl-C", async () => {
   const child = spawnNatter(srv.url, ["agents", "--watch", "--json"]);
   const done = finished(child);
-  let first = "";
-  await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => ((first += d.toString()), first.includes("\n") && resolve())));
+  const first = await firstLine(child);
   child.kill("SIGINT");
   const result = await done;
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual((JSON.parse(first.split("\n")[0]!) as { name: string }[]).map((a) => a.name), ["Echo", "Flaky"]);
+  assert.deepEqual((JSON.parse(first) as { name: string }[]).map((a) => a.name), ["Echo", "Flaky"]);
 });
 
 test("cli: send stores a message that replay --to finds; ask prints the answer", async () => {

@@ -53,6 +53,18 @@ export function stderrContains(child: ChildProcess, text: string): Promise<void>
   });
 }
 
+/** Resolves with the child's first line of standard output; rejects if it exits first. */
+export function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes("\n")) resolve(seen.slice(0, seen.indexOf("\n")));
+    });
+    child.once("exit", (code) => reject(new Error(`natter exited (${code}) before printing a line`)));
+  });
+}
+
 /** Parses JSON lines. */
 export function jsonLines(text: string): Record<string, unknown>[] {
   return text
