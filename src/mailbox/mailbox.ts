@@ -122,7 +122,8 @@ export class Mailbox {
         continue;
       }
       try {
-        const batch = await consumer.fetch({ max_messages: room, expires: 30_000, idle_heartbeat: 10_000 });
+        // A pull lost with a restarted server is noticed after two missed heartbeats (10 s) and re-issued.
+        const batch = await consumer.fetch({ max_messages: room, expires: 15_000, idle_heartbeat: 5_000 });
         this.#batch = batch;
         for await (const m of batch) this.#accept(m);
         failures = 0;

@@ -17,6 +17,8 @@ export class Presence {
   #lastWrite = 0;
   /** Status in the last write, so a change undone before its write comes due is not written. */
   #writtenStatus: AgentStatus | undefined;
+  /** A change other than status (group membership) waits to be written. */
+  #membershipChanged = false;
   #closed = false;
 
   constructor(
@@ -52,9 +54,10 @@ export class Presence {
 
   /** Changes fields; the write is coalesced with others close in time. */
   update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey" | "groups">>): void {
-    const statusChanged = (patch.status !== undefined && patch.status !== this.#record.status) || patch.groups !== undefined;
+    const statusChanged = patch.status !== undefined && patch.status !== this.#record.status;
+    if (patch.groups !== undefined) this.#membershipChanged = true;
     this.#record = { ...this.#record, ...patch };
-    if (statusChanged) this.#schedule();
+    if (statusChanged || patch.groups !== undefined) this.#schedule();
   }
 
   /** Marks the entry offline and stops heartbeats; the entry then expires with the bucket TTL. */
@@ -74,7 +77,7 @@ export class Presence {
     this.#pending = setTimeout(() => {
       this.#pending = undefined;
       // A handler that went busy and back to available within the gap leaves nothing new to tell.
-      if (this.#record.status !== this.#writtenStatus) void this.#write();
+      if (this.#record.status !== this.#writtenStatus || this.#membershipChanged) void this.#write();
     }, wait);
   }
 
@@ -92,6 +95,7 @@ export class Presence {
     this.#lastWrite = Date.now();
     this.#record = { ...this.#record, lastHeartbeat: new Date().toISOString() };
     this.#writtenStatus = this.#record.status;
+    this.#membershipChanged = false;
     try {
       await this.kv.put(this.key, JSON.stringify(this.#record));
     } catch (err) {

@@ -27,8 +27,9 @@ export interface RegistryHandle {
 
 /**
  * Every instance record in the registry (invalid entries are logged and skipped), or those of one agent.
- * One ordered consumer reads the latest value of each key; it stops at the count the server gave when it
- * started, so entries rewritten meanwhile (heartbeats) cannot keep it reading.
+ * One ordered consumer reads the latest value of each key and stops once caught up. A key rewritten while
+ * it reads (a heartbeat, a status change) arrives again; the newest value wins, so no key is counted twice
+ * and none is crowded out.
  */
 export async function listInstances(bus: RegistryHandle, log?: Logger, agent?: string): Promise<AgentRecord[]> {
   const bucket = bus.config.registryBucket;
@@ -37,19 +38,24 @@ export async function listInstances(bus: RegistryHandle, log?: Logger, agent?: s
     deliver_policy: DeliverPolicy.LastPerSubject,
   });
   const expected = (await consumer.info(true)).num_pending;
-  const out: AgentRecord[] = [];
-  if (expected === 0) return out;
-  const messages = await consumer.fetch({ max_messages: expected, expires: 5000 });
+  const latest = new Map<string, AgentRecord | undefined>();
+  if (expected === 0) return [];
+  // Bounded so constant rewriting cannot keep the read going; 5 s is the fetch's own limit.
+  const messages = await consumer.fetch({ max_messages: expected * 4 + 100, expires: 5000 });
   for await (const m of messages) {
     const op = m.headers?.get("KV-Operation");
-    if (op === "DEL" || op === "PURGE" || m.data.length === 0) continue;
-    try {
-      out.push(decodeRecord(m.data));
-    } catch (err) {
-      log?.warn("registry.invalid_entry", { subject: m.subject, reason: (err as Error).message });
+    if (op === "DEL" || op === "PURGE" || m.data.length === 0) latest.set(m.subject, undefined);
+    else {
+      try {
+        latest.set(m.subject, decodeRecord(m.data));
+      } catch (err) {
+        log?.warn("registry.invalid_entry", { subject: m.subject, reason: (err as Error).message });
+      }
     }
+    if (m.info.pending === 0) break;
   }
-  return out;
+  messages.stop();
+  return [...latest.values()].filter((r): r is AgentRecord => r !== undefined);
 }
 
 /** Decodes a KV entry into a record, or nothing for deletes and bad values. */
