@@ -64,7 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const run = await runDemoFlow({ config, logger, out, stepTimeoutMs: model.offline ? 15_000 : llm.timeoutMs });
     out("");
     out(`Done: ${run.passed.length}/6 steps saw all their messages${run.failed.length ? `; failed: ${run.failed.join(", ")}` : ""}.`);
-    printNext(config, embedded !== undefined && once);
+    printNext(config, run.threads.get(6), embedded !== undefined && once);
     if (!once) {
       out("");
       out("The agents keep running (try the commands above in another terminal). Press Ctrl+C to stop.");
@@ -88,7 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function printNext(config: Config, gone: boolean): void {
+function printNext(config: Config, chained: string | undefined, gone: boolean): void {
   const url = config.servers[0]!;
   const env = url === "nats://127.0.0.1:4222" ? "" : `NATS_URL=${url} `;
   const server = url === "nats://127.0.0.1:4222" ? "" : ` --server ${url}`;
@@ -96,6 +96,8 @@ function printNext(config: Config, gone: boolean): void {
   out("Where to look next:");
   out(`  ${env}npx natter agents              # who is registered, with status and capabilities`);
   out(`  ${env}npx natter replay              # the stored messages of this run, in order`);
+  if (chained) out(`  ${env}npx natter thread ${chained}   # step 6 as a tree of who asked whom`);
+  out(`  ${env}npx natter tail                # watch messages live while the demo runs`);
   out(`  nats kv ls natter-registry${server}      # the registry with the nats CLI`);
   out(`  nats stream view AGENTS${server}         # stored direct messages, handoffs and broadcasts`);
   if (gone) out("  (the embedded server stops with --once; run without --once, or start `nats-server -c nats-server.conf`, to look around)");

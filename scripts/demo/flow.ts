@@ -28,6 +28,8 @@ export interface DemoRun {
   /** Steps whose expected messages all crossed, by number. */
   passed: number[];
   failed: number[];
+  /** The conversation (thread id) each step started, by step number; step 1 starts none. */
+  threads: Map<number, string>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function runDemoFlow(options: DemoOptions): Promise<DemoRun> {
   const tap = new Tap(client.bus.nc, (c) => printing && out(describeCrossing(c)), out);
   const passed: number[] = [];
   const failed: number[] = [];
+  const threads = new Map<number, string>();
   let host: Host | undefined;
   const stop = async () => {
     tap.close();
@@ -124,6 +127,8 @@ export async function runDemoFlow(options: DemoOptions): Promise<DemoRun> {
         const reply = await client.requestFromAgent(step.ask.agent, step.ask.text, { timeoutMs: stepTimeoutMs }).catch((err: unknown) => err as Error);
         if (reply instanceof Error) out(`   ✗ ${step.ask.agent} failed: ${reply.message}`);
       }
+      const asked = tap.seen.slice(mark).find((c) => c.envelope.type === "request" && c.envelope.from === DRIVER);
+      if (asked) threads.set(n, asked.envelope.threadId ?? asked.envelope.id);
       const missing: string[] = [];
       for (const e of step.expect) if (!(await tap.waitFor(e.match, mark, stepTimeoutMs))) missing.push(e.what);
       if (n === 1 && host) {
@@ -148,6 +153,7 @@ export async function runDemoFlow(options: DemoOptions): Promise<DemoRun> {
     tap,
     passed,
     failed,
+    threads,
     stop: async () => {
       printing = false;
       await stop();

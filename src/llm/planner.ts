@@ -93,8 +93,13 @@ function weatherCall(s: Situation, quoted: string | undefined): Next {
   const own = s.tools.find((t) => t.includes("weather") && !Object.values(T).includes(t as never));
   if (own) return called(own) ? undefined : { name: own, args: { location } };
   const directly = /\bdirect message\b|\bsend\b/.test(s.lower) && !/\bask\b/.test(s.lower);
-  if (directly && s.named[0] && s.tools.includes(T.send)) {
-    return called(T.send) ? undefined : { name: T.send, args: { agent: s.named[0].name, message: labelled(quoted ?? `What is the weather forecast for ${location}?`) } };
+  if (directly && s.tools.includes(T.send)) {
+    if (called(T.send)) return undefined;
+    // The agent named in the text, else the weather agent the registry names now (the peer list may be stale).
+    const found = s.done.find((d) => d.name === T.find);
+    const target = s.named[0]?.name ?? (found ? firstName(found.result) : undefined);
+    if (target) return { name: T.send, args: { agent: target, message: labelled(quoted ?? `What is the weather forecast for ${location}?`) } };
+    return !found && s.tools.includes(T.find) ? { name: T.find, args: { capability: "weather" } } : undefined;
   }
   if (!s.tools.includes(T.ask)) return undefined;
   const asked = s.done.find((d) => d.name === T.ask);

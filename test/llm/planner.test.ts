@@ -81,3 +81,9 @@ test("planner: a weather question with no weather agent running says so instead 
   assert.deepEqual(sent, []);
   assert.equal(result.answer, '[offline planner] no running agent declares the capability "weather"');
 });
+
+test("planner: a direct-message weather request whose target is missing from the peer list finds it by capability and still sends", async () => {
+  const { result, sent } = await plan("Task-Coordinator", "Send a direct message asking for the weather forecast in Paris.", [], PEERS.filter((p) => p.name === "Weather-Bot"));
+  assert.deepEqual(result.tools.map((t) => t.name), ["find_agents_by_capability", "send_direct_message"]);
+  assert.deepEqual(sent, ["direct Weather-Bot: [offline planner] What is the weather forecast for Paris?"]);
+});
