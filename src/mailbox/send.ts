@@ -39,6 +39,7 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
     if ((cause as Error).name === "JetStreamNotEnabled") {
       throw new NatterError(`nothing stored ${subject}: no JetStream stream captures it (is JetStream enabled and natter provisioned?)`, "no_stream", { cause });
     }
-    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, "publish_failed", { cause });
+    const denied = /permissions violation/i.test((cause as Error).message);
+    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? "permission_denied" : "publish_failed", { cause });
   }
 }
