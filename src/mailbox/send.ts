@@ -14,6 +14,8 @@ export interface PublishOptions {
   msgID?: string;
   /** Tries on timeout or while the server is away, same message id each time (default 5). */
   attempts?: number;
+  /** Signs the exact encoded bytes; returns the headers to send (with `headers` merged in). */
+  sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface PublishOptions {
 export async function publishEnvelope(js: JetStreamClient, subject: string, envelope: Envelope, options: PublishOptions): Promise<PubAck> {
   const data = encodeEnvelope(envelope);
   checkSize(data, options.maxMessageBytes);
-  return publishBytes(js, subject, data, options.msgID ?? envelope.id, options);
+  const headers = options.sign ? options.sign(data, options.headers) : options.headers;
+  return publishBytes(js, subject, data, options.msgID ?? envelope.id, { ...options, ...(headers ? { headers } : {}) });
 }
 
 /** Like {@link publishEnvelope} for bytes already encoded. */
