@@ -1,11 +1,12 @@
 import { AbortedError, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { publishEnvelope } from "../mailbox/send.ts";
+import { publishEnvelope, type PublishOptions } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, type Envelope, type MessageType } from "../protocol/envelope.ts";
 import { assertAgentName } from "../protocol/names.ts";
 import { ALL_SUBJECT, directSubject, handoffSubject } from "../protocol/subjects.ts";
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import type { Requester } from "../rpc/call.ts";
+import type { Signer } from "../security/identity.ts";
 import type { Bus } from "../transport/bus.ts";
 
 /** Optional fields of anything an agent sends. */
@@ -84,6 +85,8 @@ export interface ContextOwner {
   readonly signal: AbortSignal;
   /** The metadata the agent announces about itself. */
   announcement(status: string): Record<string, unknown>;
+  /** Signs everything sent, when signing is on. */
+  readonly signer?: Signer | undefined;
 }
 
 /** Scope of the message a context is bound to: its thread and deadline pass on to what the handler sends. */
@@ -212,8 +215,9 @@ export class Context implements HandlerContext {
     });
   }
 
-  #publishOptions() {
-    const { config } = this.#owner.bus;
-    return { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs };
+  #publishOptions(): PublishOptions {
+    const { bus, signer } = this.#owner;
+    const { config } = bus;
+    return { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(signer ? { sign: signer.sign } : {}) };
   }
 }

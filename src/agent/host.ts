@@ -3,9 +3,10 @@ import type { Config } from "../config/config.ts";
 import { loadConfig } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { decodeEnvelope } from "../protocol/envelope.ts";
+import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT } from "../protocol/subjects.ts";
 import { agentConnection } from "../security/identity.ts";
+import { Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
@@ -37,12 +38,13 @@ export interface Host {
 export async function startHost(options: HostOptions): Promise<Host> {
   const config = options.config ?? loadConfig();
   const connections = await connect(config, options);
-  const runtimes = connections.flatMap((c) => c.definitions.map((def) => new AgentRuntime(c.bus, def)));
-  const listeners = connections.map((c) => {
+  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus)));
+  const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, { verifier: verifiers[i] })));
+  const listeners = connections.map((c, i) => {
     const mine = runtimes.filter((r) => r.bus === c.bus);
-    const broadcasts = subscribeBroadcasts(c.bus, mine);
+    const broadcasts = subscribeBroadcasts(c.bus, mine, verifiers[i]);
     const watching = watchReconnects(c.bus, mine);
-    return { stop: () => (broadcasts.unsubscribe(), watching.stop()) };
+    return { stop: () => (broadcasts.unsubscribe(), watching.stop(), verifiers[i]?.stop()) };
   });
   const closeAll = async () => {
     for (const l of listeners) l.stop();
@@ -104,7 +106,15 @@ async function connect(config: Config, options: HostOptions): Promise<Connection
   return connections;
 }
 
-function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[]): Subscription {
+/** A started registry-key cache when NATTER_VERIFY is warn or enforce. */
+async function startVerifier(bus: Bus): Promise<Verifier | undefined> {
+  if (bus.config.verify === "off") return undefined;
+  const verifier = new Verifier(bus.registry, bus.config, bus.log);
+  await verifier.start();
+  return verifier;
+}
+
+function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {
   return bus.nc.subscribe(ALL_SUBJECT, {
     callback: (err, msg) => {
       if (err) return;
@@ -115,8 +125,16 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[]): Subsc
         bus.log.warn("broadcast.rejected", { reason: (e as Error).message, bytes: msg.data.length });
         return;
       }
-      if (envelope.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(envelope);
-      else bus.log.debug(`presence.${envelope.type}`, { from: envelope.from, content: envelope.content });
+      const fanOut = (env: Envelope) => {
+        if (env.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(env);
+        else bus.log.debug(`presence.${env.type}`, { from: env.from, content: env.content });
+      };
+      if (!verifier) return fanOut(envelope);
+      const checked = envelope;
+      void verifier
+        .check(checked, msg.data, msg.headers, { at: new Date(), once: true })
+        .then((refused) => (refused ? bus.log.warn("broadcast.rejected", { id: checked.id, from: checked.from, reason: refused }) : fanOut(checked)))
+        .catch((err: unknown) => bus.log.warn("broadcast.check_failed", { id: checked.id, error: err }));
     },
   });
 }

@@ -1,17 +1,20 @@
 import { hostname } from "node:os";
-import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
+import { headers as natsHeaders, type MsgHdrs, type Subscription } from "@nats-io/transport-node";
 import { AbortedError, NatterError, toError } from "../errors.ts";
 import { Limiter } from "../limiter.ts";
 import type { Logger } from "../logger.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
-import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
+import { Mailbox, type Delivery, type Screening } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
 import { Presence } from "../registry/presence.ts";
 import { Requester } from "../rpc/call.ts";
-import { serveRequests, type Reply } from "../rpc/serve.ts";
+import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
+import { agentSigner, type Signer } from "../security/identity.ts";
+import { SenderRateLimiter } from "../security/rate-limit.ts";
+import type { Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
@@ -23,6 +26,12 @@ export const DEAD_LETTER_HEADERS = {
   originalSeq: "Natter-Original-Seq",
   originalSubject: "Natter-Original-Subject",
 } as const;
+
+/** What the host shares with its runtimes for checking inbound messages. */
+export interface RuntimeSecurity {
+  /** Checks signatures when NATTER_VERIFY is warn or enforce. */
+  verifier?: Verifier | undefined;
+}
 
 /** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
 type Admission = "wait" | "queue";
@@ -39,6 +48,10 @@ export class AgentRuntime implements ContextOwner {
   readonly log: Logger;
   readonly requester: Requester;
   readonly context: Context;
+  /** Signs what this instance sends, when signing is on. */
+  readonly signer: Signer | undefined;
+  readonly #verifier: Verifier | undefined;
+  readonly #rate: SenderRateLimiter | undefined;
   readonly #stopping = new AbortController();
   readonly #limiter: Limiter;
   readonly #presence: Presence;
@@ -50,11 +63,15 @@ export class AgentRuntime implements ContextOwner {
   constructor(
     readonly bus: Bus,
     readonly definition: AgentDefinition,
+    security: RuntimeSecurity = {},
   ) {
     const { config } = bus;
     const concurrency = definition.concurrency ?? config.concurrency;
     this.log = bus.log.child({ agent: definition.name });
-    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes);
+    this.signer = agentSigner(config, definition.name);
+    this.#verifier = security.verifier?.mode === "off" ? undefined : security.verifier;
+    this.#rate = config.rateLimit > 0 ? new SenderRateLimiter(config.rateLimit, config.rateBurst ?? config.rateLimit) : undefined;
+    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign);
     this.context = new Context(this);
     this.#limiter = new Limiter(concurrency, config.maxQueuedRequests);
     this.#presence = new Presence(
@@ -72,6 +89,7 @@ export class AgentRuntime implements ContextOwner {
         load: 0,
         handled: 0,
         concurrency,
+        ...(this.signer ? { publicKey: this.signer.publicKey } : {}),
       },
       this.log,
     );
@@ -83,6 +101,7 @@ export class AgentRuntime implements ContextOwner {
       maxDeliver: config.maxDeliver,
       retryDelaysMs: config.retryDelaysMs,
       log: this.log,
+      ...(this.#verifier || this.#rate ? { screen: (d: Delivery) => this.#screenDelivery(d) } : {}),
     });
   }
 
@@ -111,7 +130,10 @@ export class AgentRuntime implements ContextOwner {
     await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: 1000 });
     await this.#presence.start(config.heartbeatMs);
     await this.definition.onStart?.(this.context);
-    this.#requests = serveRequests(this.bus.nc, this.name, (req) => this.#onRequest(req), { log: this.log, maxMessageBytes: config.maxMessageBytes });
+    const serve: ServeOptions = { log: this.log, maxMessageBytes: config.maxMessageBytes };
+    if (this.signer) serve.sign = this.signer.sign;
+    if (this.#verifier || this.#rate) serve.screen = (req, msg) => this.#screenRequest(req, msg.data, msg.headers);
+    this.#requests = serveRequests(this.bus.nc, this.name, (req) => this.#onRequest(req), serve);
     await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) });
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
@@ -150,6 +172,23 @@ export class AgentRuntime implements ContextOwner {
     void this.#track(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
     );
+  }
+
+  /** Signature, then sender rate: a forged message is terminated, one over the rate waits its turn. */
+  async #screenDelivery(delivery: Delivery): Promise<Screening | undefined> {
+    const { envelope, msg } = delivery;
+    const refused = await this.#verifier?.check(envelope, msg.data, msg.headers, { at: msg.time, once: false });
+    if (refused) return { reject: refused };
+    const delayMs = this.#rate?.reserve(envelope.from, envelope.id) ?? 0;
+    return delayMs > 0 ? { delayMs, reason: `sender "${envelope.from}" is over NATTER_RATE_LIMIT` } : undefined;
+  }
+
+  async #screenRequest(request: Envelope, data: Uint8Array, headers: MsgHdrs | undefined): Promise<NatterError | undefined> {
+    const refused = await this.#verifier?.check(request, data, headers, { at: new Date(), once: true });
+    if (refused) return new NatterError(refused, ERROR_CODES.unverified);
+    const waitMs = this.#rate?.tryTake(request.from) ?? 0;
+    if (waitMs > 0) return new NatterError(`too many requests from "${request.from}" (NATTER_RATE_LIMIT); retry in ${waitMs} ms`, ERROR_CODES.rateLimited);
+    return undefined;
   }
 
   async #onRequest(request: Envelope): Promise<Reply> {
@@ -224,7 +263,12 @@ export class AgentRuntime implements ContextOwner {
     });
     const { config } = this.bus;
     // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
-    await publishEnvelope(this.bus.js, directSubject(original.from), notice, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, msgID: `done-${original.id}` });
+    await publishEnvelope(this.bus.js, directSubject(original.from), notice, {
+      maxMessageBytes: config.maxMessageBytes,
+      timeoutMs: config.requestTimeoutMs,
+      msgID: `done-${original.id}`,
+      ...(this.signer ? { sign: this.signer.sign } : {}),
+    });
   }
 
   /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */
