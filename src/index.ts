@@ -44,3 +44,13 @@ export type { AgentRecord, AgentStatus } from "./protocol/record.ts";
 export type { ParsedSubject } from "./protocol/subjects.ts";
 export type { AgentInfo } from "./registry/query.ts";
 export type { Reply } from "./rpc/serve.ts";
+
+export { agentPermissions, agentInboxPrefix } from "./security/permissions.ts";
+export { generateAuth, AUTH_CONF_FILE, TRUSTED_KEYS_FILE } from "./security/generate.ts";
+export { agentConnection, agentSigner, createSigner, SIGNATURE_HEADERS } from "./security/identity.ts";
+export { Verifier } from "./security/verify.ts";
+export { SenderRateLimiter } from "./security/rate-limit.ts";
+export type { PermissionScope, UserPermissions } from "./security/permissions.ts";
+export type { GenerateAuthOptions, GeneratedAuth } from "./security/generate.ts";
+export type { AgentConnection, Signer } from "./security/identity.ts";
+export type { Arrival } from "./security/verify.ts";

@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { NatterError } from "../errors.ts";
-import { generateAuth } from "../security/generate.ts";
+import { generateAuth, NatterError } from "../index.ts";
 
 const USAGE = `usage: natter auth --out DIR [--admin NAME] [--stream NAME] [--bucket NAME] [--rotate NAME]... AGENT [AGENT...]
 

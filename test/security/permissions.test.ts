@@ -48,7 +48,8 @@ describe("security: per-agent permissions", () => {
     const base = { NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent", NATTER_REQUEST_TIMEOUT_MS: "3000" };
     // Only the admin user may create streams; agents' users can not.
     admin = await openBus(loadConfig({ ...base, NATS_NKEY: auth.seedFiles.admin! }));
-    config = loadConfig({ ...base, NATTER_CREDENTIALS_DIR: secrets.dir });
+    // The full secure setup: own users, signatures enforced against the keys `natter auth` pinned.
+    config = loadConfig({ ...base, NATTER_CREDENTIALS_DIR: secrets.dir, NATTER_VERIFY: "enforce", NATTER_TRUSTED_KEYS: auth.trustedKeysFile });
     host = await startHost({ agents: [makeAgent("Alice", aliceInbox), makeAgent("Bob", bobInbox)], config });
     tester = await connectClient({ name: "tester", config });
     alice = host.agents.find((r) => r.name === "Alice")!.bus;
@@ -62,7 +63,9 @@ describe("security: per-agent permissions", () => {
   });
 
   test("permissions: agents with their own users serve requests and receive direct messages", async () => {
-    assert.notEqual(alice, host.agents.find((r) => r.name === "Bob")!.bus, "each agent has its own connection");
+    const bob = host.agents.find((r) => r.name === "Bob")!;
+    assert.notEqual(alice, bob.bus, "each agent has its own connection");
+    assert.equal(bob.signer?.publicKey, auth.publicKeys.Bob, "an agent signs with its connection's NKey");
     assert.equal((await tester.requestFromAgent("Alice", "hi")).content, "Alice: hi");
     assert.equal((await tester.requestFromAgent("Bob", "hi")).content, "Bob: hi");
     await tester.sendDirectMessage("Bob", "for bob only");
@@ -120,6 +123,17 @@ describe("security: per-agent permissions", () => {
     });
     const info = await admin.jsm.streams.info(config.stream, { subjects_filter: "agents.handoff.Bob.>" });
     assert.equal(Object.keys(info.state.subjects ?? {}).length, 0, "nothing was stored on Bob's handoff subject");
+  });
+
+  test("permissions: a direct message an agent forges in another's name is refused by the receiver's signature check", async () => {
+    const aliceRuntime = host.agents.find((r) => r.name === "Alice")!;
+    const forgedEnvelope = createEnvelope({ type: "direct", from: "tester", to: "Bob", content: "forged by alice" });
+    // Anyone may publish to a mailbox subject, so the server lets this through; Bob's verifier must not.
+    await publishEnvelope(alice.js, directSubject("Bob"), forgedEnvelope, { maxMessageBytes: 1 << 20, timeoutMs: 3000, sign: aliceRuntime.signer!.sign });
+    await tester.sendDirectMessage("Bob", "genuine after the forgery");
+    await waitFor(() => bobInbox.some((m) => m.content === "genuine after the forgery"));
+    await sleep(300);
+    assert.ok(!bobInbox.some((m) => m.id === forgedEnvelope.id));
   });
 
   test("permissions: after every refused attempt the agent keeps working", async () => {
