@@ -137,7 +137,7 @@ export class Mailbox {
   }
 
   #accept(m: JsMsg): void {
-    const { log, agent, maxDeliver } = this.options;
+    const { log, agent } = this.options;
     const seq = m.info.streamSequence;
     let envelope: Envelope;
     try {
