@@ -81,6 +81,10 @@ function describeConnectFailure(config: Config, cause: unknown): NatterError {
   if (isAuthError(cause)) {
     return new NatterError(`authentication failed at ${where}: check NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY or NATS_CREDS`, "auth_failed", { cause });
   }
+  // A server that requires a client certificate drops the handshake without a reason; the client only sees a timeout.
+  if (config.caFile !== undefined && config.certFile === undefined && /timeout|closed|reset/.test(text)) {
+    return new NatterError(`TLS connection to ${where} failed: ${err.message}; the server may require a client certificate (set NATS_CERT and NATS_KEY)`, "tls_failed", { cause });
+  }
   if (/tls|certificate|ssl|self.signed/.test(text)) {
     return new NatterError(`TLS handshake with ${where} failed: ${err.message} (check NATS_CA, NATS_CERT, NATS_KEY)`, "tls_failed", { cause });
   }
