@@ -38,7 +38,10 @@ export interface Host {
 export async function startHost(options: HostOptions): Promise<Host> {
   const config = options.config ?? loadConfig();
   const connections = await connect(config, options);
-  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus)));
+  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus))).catch(async (err: unknown) => {
+    await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
+    throw err;
+  });
   const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, { verifier: verifiers[i] })));
   const listeners = connections.map((c, i) => {
     const mine = runtimes.filter((r) => r.bus === c.bus);
