@@ -4,7 +4,7 @@ import { loadConfig } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { ALL_SUBJECT } from "../protocol/subjects.ts";
+import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { agentConnection } from "../security/identity.ts";
 import { Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
@@ -46,8 +46,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const listeners = connections.map((c, i) => {
     const mine = runtimes.filter((r) => r.bus === c.bus);
     const broadcasts = subscribeBroadcasts(c.bus, mine, verifiers[i]);
+    const cancels = subscribeCancels(c.bus, mine);
     const watching = watchReconnects(c.bus, mine);
-    return { stop: () => (broadcasts.unsubscribe(), watching.stop(), verifiers[i]?.stop()) };
+    return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifiers[i]?.stop()) };
   });
   const closeAll = async () => {
     for (const l of listeners) l.stop();
@@ -138,6 +139,22 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifi
         .check(checked, msg.data, msg.headers, { at: new Date(), once: true })
         .then((refused) => (refused ? bus.log.warn("broadcast.rejected", { id: checked.id, from: checked.from, reason: refused }) : fanOut(checked)))
         .catch((err: unknown) => bus.log.warn("broadcast.check_failed", { id: checked.id, error: err }));
+    },
+  });
+}
+
+function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[]): Subscription {
+  return bus.nc.subscribe(CANCEL_SUBJECT, {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        const envelope = decodeEnvelope(msg.data);
+        const thread = envelope.threadId;
+        if (envelope.type !== "cancel" || !thread) throw new Error('a cancellation needs type "cancel" and a threadId');
+        for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
+      } catch (e) {
+        bus.log.warn("cancel.rejected", { reason: (e as Error).message, bytes: msg.data.length });
+      }
     },
   });
 }

@@ -85,6 +85,13 @@ export class Mailbox {
     this.#loop = this.#pull(consumer);
   }
 
+  /** Changes how many messages are held at once (running plus waiting). */
+  setWindow(prefetch: number): void {
+    if (prefetch === this.options.prefetch) return;
+    this.options.prefetch = Math.max(prefetch, 1);
+    this.#kick();
+  }
+
   /** Re-issues the pull at once; call after a reconnect so no server-side pull is waited on in vain. */
   repull(): void {
     this.#batch?.stop();

@@ -42,6 +42,14 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
     if ((cause as Error).name === "JetStreamNotEnabled") {
       throw new NatterError(`nothing stored ${subject}: no JetStream stream captures it (is JetStream enabled and natter provisioned?)`, "no_stream", { cause });
     }
+    // The stream discards new messages when full: the server refuses the publish, so say so plainly.
+    if (/maximum (bytes|messages) exceeded/.test((cause as Error).message)) {
+      throw new NatterError(
+        `not stored on ${subject}: the mailbox stream is full (${(cause as Error).message}); the recipient is behind, try again later or raise NATTER_STREAM_MAX_BYTES`,
+        "stream_full",
+        { cause },
+      );
+    }
     const denied = /permissions violation/i.test((cause as Error).message);
     throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? "permission_denied" : "publish_failed", { cause });
   }

@@ -4,12 +4,12 @@ import { ValidationError } from "../errors.ts";
 import { AgentNameSchema } from "./names.ts";
 
 /** Every kind of message on the wire. */
-export const MESSAGE_TYPES = ["direct", "request", "response", "handoff", "broadcast", "announcement", "heartbeat"] as const;
+export const MESSAGE_TYPES = ["direct", "request", "response", "handoff", "broadcast", "announcement", "heartbeat", "progress", "cancel", "group"] as const;
 /** One of {@link MESSAGE_TYPES}. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Types that are addressed to everyone and carry no `to`. */
-const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcement", "heartbeat"]);
+const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcement", "heartbeat", "cancel", "group"]);
 
 /** Default priority, 1 most urgent and 5 least. */
 export const DEFAULT_PRIORITY = 3;

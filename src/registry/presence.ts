@@ -49,8 +49,8 @@ export class Presence {
   }
 
   /** Changes fields; the write is coalesced with others close in time. */
-  update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey">>): void {
-    const statusChanged = patch.status !== undefined && patch.status !== this.#record.status;
+  update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey" | "groups">>): void {
+    const statusChanged = (patch.status !== undefined && patch.status !== this.#record.status) || patch.groups !== undefined;
     this.#record = { ...this.#record, ...patch };
     if (statusChanged) this.#schedule();
   }

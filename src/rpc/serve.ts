@@ -20,6 +20,8 @@ export interface ServeOptions {
   screen?: (request: Envelope, msg: Msg) => Promise<NatterError | undefined>;
   /** Signs each response's exact bytes; returns the headers to send. */
   sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
+  /** Told of every answer sent to a valid request, success or error. */
+  onAnswer?: (request: Envelope, response: Envelope, msg: Msg) => void;
 }
 
 /**
@@ -79,6 +81,7 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
       throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, "too_large");
     }
     msg.respond(data, options.sign ? { headers: options.sign(data) } : undefined);
+    options.onAnswer?.(request, response, msg);
   } catch (thrown) {
     const err = toError(thrown);
     log.warn("rpc.handler_failed", { id: request.id, from: request.from, error: err });
@@ -103,6 +106,7 @@ function respondError(msg: Msg, agent: string, request: Envelope | undefined, er
   });
   try {
     msg.respond(encodeEnvelope(body), { headers: h });
+    if (request) options.onAnswer?.(request, body, msg);
   } catch (respondErr) {
     options.log.error("rpc.respond_failed", { error: respondErr });
   }

@@ -33,11 +33,18 @@ export function readDefinition<S extends v.GenericSchema>(file: string, schema: 
   return result.output;
 }
 
-/** The mailbox stream as configured: streams/agents.json with the config's name, replicas and size limit. */
+/** The mailbox stream as configured: streams/agents.json with the config's name, replicas, message size limit and total size (0: unlimited). */
 export function agentsStreamConfig(config: Config): StreamConfig {
   const spec = readDefinition("agents.json", StreamFileSchema);
-  // Headers (signatures, ids) ride on top of the payload limit the client enforces.
-  return { ...spec, name: config.stream, num_replicas: config.replicas, max_msg_size: config.maxMessageBytes + 8192 } as unknown as StreamConfig;
+  return {
+    ...spec,
+    name: config.stream,
+    num_replicas: config.replicas,
+    // Headers (signatures, ids) ride on top of the payload limit the client enforces.
+    max_msg_size: config.maxMessageBytes + 8192,
+    // With discard "new" a full stream refuses the publish: the sender is told, nothing is dropped.
+    max_bytes: config.streamMaxBytes > 0 ? config.streamMaxBytes : -1,
+  } as unknown as StreamConfig;
 }
 
 /** The registry bucket's stream: streams/registry.json with the config's bucket, TTL and replicas. */
