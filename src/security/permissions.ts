@@ -1,5 +1,5 @@
 import { assertAgentName } from "../protocol/names.ts";
-import { ALL_SUBJECT, deadLetterSubject, directSubject, handoffsFrom, requestSubject, responseWildcard, SUBJECT_PATTERNS } from "../protocol/subjects.ts";
+import { ALL_SUBJECT, CANCEL_SUBJECT, deadLetterSubject, directSubject, handoffsFrom, requestSubject, responseWildcard, SUBJECT_PATTERNS } from "../protocol/subjects.ts";
 
 /** Names of the stream and bucket whose API subjects an agent's permissions cover. */
 export interface PermissionScope {
@@ -35,6 +35,9 @@ export function agentPermissions(agent: string, scope: PermissionScope): UserPer
     publish: {
       allow: [
         ALL_SUBJECT,
+        CANCEL_SUBJECT,
+        SUBJECT_PATTERNS.group,
+        SUBJECT_PATTERNS.progress,
         SUBJECT_PATTERNS.direct,
         SUBJECT_PATTERNS.request,
         handoffsFrom(agent),
@@ -53,13 +56,14 @@ export function agentPermissions(agent: string, scope: PermissionScope): UserPer
         `${api}.CONSUMER.CREATE.${kvStream}.>`,
         `${api}.CONSUMER.DELETE.${kvStream}.>`,
         `${api}.CONSUMER.INFO.${kvStream}.>`,
+        `${api}.CONSUMER.MSG.NEXT.${kvStream}.>`,
         `${api}.DIRECT.GET.${kvStream}.>`,
         `${api}.STREAM.MSG.GET.${kvStream}`,
         `$JS.FC.${kvStream}.>`,
       ],
     },
     subscribe: {
-      allow: [ALL_SUBJECT, `${requestSubject(agent)} ${agent}`, responseWildcard(agent), `${agentInboxPrefix(agent)}.>`],
+      allow: [ALL_SUBJECT, CANCEL_SUBJECT, SUBJECT_PATTERNS.group, `${requestSubject(agent)} ${agent}`, responseWildcard(agent), `${agentInboxPrefix(agent)}.>`],
     },
     allow_responses: true,
   };
