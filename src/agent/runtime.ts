@@ -260,7 +260,7 @@ export class AgentRuntime implements ContextOwner {
   #storeFinal(request: Envelope, response: Envelope, msg: Msg): void {
     if (msg.headers?.get(HEADERS.stream) !== "1") return;
     const { config } = this.bus;
-    publishEnvelope(this.bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs }).catch((err: unknown) =>
+    publishEnvelope(this.bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(this.signer ? { sign: this.signer.sign } : {}) }).catch((err: unknown) =>
       this.log.warn("progress.final_failed", { id: request.id, error: err }),
     );
   }
