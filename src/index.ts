@@ -89,3 +89,13 @@ export type { EmbeddedServer, EmbeddedServerOptions } from "./transport/embedded
 // Web console (src/ui): the HTTP API, event stream and page behind `natter ui`.
 export { startConsole, DEFAULT_UI_PORT, DEFAULT_UI_HOST, DEFAULT_HUMAN } from "./ui/server.ts";
 export type { ConsoleOptions, RunningConsole } from "./ui/server.ts";
+
+export { agentPermissions, agentInboxPrefix } from "./security/permissions.ts";
+export { generateAuth, AUTH_CONF_FILE, TRUSTED_KEYS_FILE } from "./security/generate.ts";
+export { agentConnection, agentSigner, createSigner, SIGNATURE_HEADERS } from "./security/identity.ts";
+export { Verifier } from "./security/verify.ts";
+export { SenderRateLimiter } from "./security/rate-limit.ts";
+export type { PermissionScope, UserPermissions } from "./security/permissions.ts";
+export type { GenerateAuthOptions, GeneratedAuth } from "./security/generate.ts";
+export type { AgentConnection, Signer } from "./security/identity.ts";
+export type { Arrival } from "./security/verify.ts";

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { newId } from "../protocol/envelope.ts";
 import { assertAgentName } from "../protocol/names.ts";
 import { Requester } from "../rpc/call.ts";
+import { agentConnection, agentSigner } from "../security/identity.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import { Context, type AgentContext, type ContextOwner } from "./context.ts";
 
@@ -28,13 +29,22 @@ export interface Client extends AgentContext {
 export async function connectClient(options: ClientOptions = {}): Promise<Client> {
   const name = assertAgentName(options.name ?? "client");
   const config = options.config ?? loadConfig();
-  const bus = options.bus ?? (await openBus(config, { name: `natter-client-${name}`, ...(options.logger ? { logger: options.logger } : {}) }));
+  // With per-agent credentials a client speaks as `name` with that name's user; it does not provision.
+  const own = options.bus ? undefined : agentConnection(config, name);
+  const logger = options.logger ? { logger: options.logger } : {};
+  const bus =
+    options.bus ??
+    (own
+      ? await openBus(own.config, { name: `natter-client-${name}`, inboxPrefix: own.inboxPrefix, provision: false, ...logger })
+      : await openBus(config, { name: `natter-client-${name}`, ...logger }));
   const stopping = new AbortController();
+  const signer = agentSigner(config, name);
   const owner: ContextOwner = {
     bus,
     name,
     instanceId: newId(),
-    requester: new Requester(bus.nc, name, config.maxMessageBytes),
+    requester: new Requester(bus.nc, name, config.maxMessageBytes, signer?.sign),
+    signer,
     log: bus.log.child({ client: name }),
     signal: stopping.signal,
     announcement: (status) => ({ status, client: true }),

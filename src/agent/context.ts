@@ -3,13 +3,14 @@ import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
 import { readHistory, readProgress, type ProgressEvent } from "../mailbox/progress.ts";
-import { publishEnvelope } from "../mailbox/send.ts";
+import { publishEnvelope, type PublishOptions } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { assertAgentName } from "../protocol/names.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT, directSubject, groupSubject, handoffSubject, progressSubject } from "../protocol/subjects.ts";
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import type { Requester } from "../rpc/call.ts";
+import type { Signer } from "../security/identity.ts";
 import type { Bus } from "../transport/bus.ts";
 
 /** Optional fields of anything an agent sends. */
@@ -129,6 +130,8 @@ export interface ContextOwner {
   readonly signal: AbortSignal;
   /** The metadata the agent announces about itself. */
   announcement(status: string): Record<string, unknown>;
+  /** Signs everything sent, when signing is on. */
+  readonly signer?: Signer | undefined;
   /** Subscribes the agent to a group; absent for clients, which have no handlers. */
   joinGroup?(group: string): Promise<void>;
   leaveGroup?(group: string): Promise<void>;
@@ -346,8 +349,9 @@ export class Context implements HandlerContext {
     });
   }
 
-  #publishOptions() {
-    const { config } = this.#owner.bus;
-    return { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs };
+  #publishOptions(): PublishOptions {
+    const { bus, signer } = this.#owner;
+    const { config } = bus;
+    return { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(signer ? { sign: signer.sign } : {}) };
   }
 }

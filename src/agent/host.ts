@@ -1,9 +1,12 @@
 import type { Subscription } from "@nats-io/transport-node";
 import type { Config } from "../config/config.ts";
 import { loadConfig } from "../config/config.ts";
+import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { decodeEnvelope } from "../protocol/envelope.ts";
+import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
+import { agentConnection } from "../security/identity.ts";
+import { Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
@@ -22,22 +25,35 @@ export interface HostOptions {
   bus?: Bus;
 }
 
-/** A process's worth of agents on one NATS connection. */
+/** A process's worth of agents on one NATS connection (one per agent with NATTER_CREDENTIALS_DIR). */
 export interface Host {
+  /** The shared connection; with per-agent credentials, the first agent's. */
   readonly bus: Bus;
   readonly agents: readonly AgentRuntime[];
   /** Stops every agent (each finishing or handing back its work within the shutdown deadline), then the connection. */
   stop(): Promise<void>;
 }
 
-/** Connects once, starts every agent, and fans `agents.all` out to them from a single subscription. */
+/** Connects once (or once per agent), starts every agent, and fans `agents.all` out to them from one subscription per connection. */
 export async function startHost(options: HostOptions): Promise<Host> {
   const config = options.config ?? loadConfig();
-  const bus = options.bus ?? (await openBus(config, { name: "natter-host", ...(options.logger ? { logger: options.logger } : {}) }));
-  const runtimes = options.agents.map((def) => new AgentRuntime(bus, def));
-  const broadcasts = subscribeBroadcasts(bus, runtimes);
-  const cancels = subscribeCancels(bus, runtimes);
-  const watching = watchReconnects(bus, runtimes);
+  const connections = await connect(config, options);
+  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus))).catch(async (err: unknown) => {
+    await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
+    throw err;
+  });
+  const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, { verifier: verifiers[i] })));
+  const listeners = connections.map((c, i) => {
+    const mine = runtimes.filter((r) => r.bus === c.bus);
+    const broadcasts = subscribeBroadcasts(c.bus, mine, verifiers[i]);
+    const cancels = subscribeCancels(c.bus, mine);
+    const watching = watchReconnects(c.bus, mine);
+    return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifiers[i]?.stop()) };
+  });
+  const closeAll = async () => {
+    for (const l of listeners) l.stop();
+    await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
+  };
   const started: AgentRuntime[] = [];
   try {
     for (let i = 0; i < runtimes.length; i += START_PARALLELISM) {
@@ -46,27 +62,63 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
   } catch (err) {
     await Promise.all(started.map((r) => r.stop(0)));
-    broadcasts.unsubscribe();
-    cancels.unsubscribe();
-    if (!options.bus) await bus.close();
+    await closeAll();
     throw err;
   }
   let stopping: Promise<void> | undefined;
   return {
-    bus,
+    bus: connections[0]!.bus,
     agents: runtimes,
     stop: () =>
       (stopping ??= (async () => {
         await Promise.all(runtimes.map((r) => r.stop()));
-        broadcasts.unsubscribe();
-        cancels.unsubscribe();
-        watching.stop();
-        if (!options.bus) await bus.close();
+        await closeAll();
       })()),
   };
 }
 
-function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[]): Subscription {
+interface Connection {
+  bus: Bus;
+  owned: boolean;
+  definitions: AgentDefinition[];
+}
+
+/**
+ * One shared bus, or with NATTER_CREDENTIALS_DIR one bus per agent name, each with its own credentials
+ * and inbox prefix. Per-agent users may not manage streams, so those buses do not provision.
+ */
+async function connect(config: Config, options: HostOptions): Promise<Connection[]> {
+  const logger = options.logger ? { logger: options.logger } : {};
+  if (options.bus || config.credentialsDir === undefined) {
+    const bus = options.bus ?? (await openBus(config, { name: "natter-host", ...logger }));
+    return [{ bus, owned: !options.bus, definitions: [...options.agents] }];
+  }
+  const byName = new Map<string, AgentDefinition[]>();
+  for (const def of options.agents) byName.set(def.name, [...(byName.get(def.name) ?? []), def]);
+  const connections: Connection[] = [];
+  try {
+    for (const [name, definitions] of byName) {
+      const own = agentConnection(config, name)!;
+      const bus = await openBus(own.config, { name: `natter-${name}`, inboxPrefix: own.inboxPrefix, provision: false, ...logger });
+      connections.push({ bus, owned: true, definitions });
+    }
+  } catch (err) {
+    await Promise.all(connections.map((c) => c.bus.close()));
+    throw err;
+  }
+  if (connections.length === 0) throw new ConfigError("NATTER_CREDENTIALS_DIR is set but no agents were given");
+  return connections;
+}
+
+/** A started registry-key cache when NATTER_VERIFY is warn or enforce. */
+async function startVerifier(bus: Bus): Promise<Verifier | undefined> {
+  if (bus.config.verify === "off") return undefined;
+  const verifier = new Verifier(bus.registry, bus.config, bus.log);
+  await verifier.start();
+  return verifier;
+}
+
+function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {
   return bus.nc.subscribe(ALL_SUBJECT, {
     callback: (err, msg) => {
       if (err) return;
@@ -77,8 +129,16 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[]): Subsc
         bus.log.warn("broadcast.rejected", { reason: (e as Error).message, bytes: msg.data.length });
         return;
       }
-      if (envelope.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(envelope);
-      else bus.log.debug(`presence.${envelope.type}`, { from: envelope.from, content: envelope.content });
+      const fanOut = (env: Envelope) => {
+        if (env.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(env);
+        else bus.log.debug(`presence.${env.type}`, { from: env.from, content: env.content });
+      };
+      if (!verifier) return fanOut(envelope);
+      const checked = envelope;
+      void verifier
+        .check(checked, msg.data, msg.headers, { at: new Date(), once: true })
+        .then((refused) => (refused ? bus.log.warn("broadcast.rejected", { id: checked.id, from: checked.from, reason: refused }) : fanOut(checked)))
+        .catch((err: unknown) => bus.log.warn("broadcast.check_failed", { id: checked.id, error: err }));
     },
   });
 }

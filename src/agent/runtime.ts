@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
-import { headers as natsHeaders, type Msg, type Subscription } from "@nats-io/transport-node";
+import { headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from "@nats-io/transport-node";
 import { AbortedError, NatterError, toError } from "../errors.ts";
 import { decodeEnvelope } from "../protocol/envelope.ts";
 import { Limiter } from "../limiter.ts";
 import type { Logger } from "../logger.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
-import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
+import { Mailbox, type Delivery, type Screening } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
 import { DEAD_LETTER_HEADERS, ERROR_CODES, HEADERS } from "../protocol/headers.ts";
@@ -13,10 +13,19 @@ import { deadLetterSubject, directSubject, groupSubject, progressSubject } from 
 import { Presence } from "../registry/presence.ts";
 import { listInstances } from "../registry/query.ts";
 import { Requester } from "../rpc/call.ts";
-import { serveRequests, type Reply } from "../rpc/serve.ts";
+import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
+import { agentSigner, type Signer } from "../security/identity.ts";
+import { SenderRateLimiter } from "../security/rate-limit.ts";
+import type { Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
+
+/** What the host shares with its runtimes for checking inbound messages. */
+export interface RuntimeSecurity {
+  /** Checks signatures when NATTER_VERIFY is warn or enforce. */
+  verifier?: Verifier | undefined;
+}
 
 /** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
 type Admission = "wait" | "queue";
@@ -33,6 +42,10 @@ export class AgentRuntime implements ContextOwner {
   readonly log: Logger;
   readonly requester: Requester;
   readonly context: Context;
+  /** Signs what this instance sends, when signing is on. */
+  readonly signer: Signer | undefined;
+  readonly #verifier: Verifier | undefined;
+  readonly #rate: SenderRateLimiter | undefined;
   readonly #stopping = new AbortController();
   readonly #limiter: Limiter;
   readonly #presence: Presence;
@@ -52,13 +65,17 @@ export class AgentRuntime implements ContextOwner {
   constructor(
     readonly bus: Bus,
     readonly definition: AgentDefinition,
+    security: RuntimeSecurity = {},
   ) {
     const { config } = bus;
     const concurrency = definition.concurrency ?? config.concurrency;
     this.#concurrency = concurrency;
     this.#prefetch = Math.max(definition.prefetch ?? config.prefetch, concurrency);
     this.log = bus.log.child({ agent: definition.name });
-    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes);
+    this.signer = agentSigner(config, definition.name);
+    this.#verifier = security.verifier?.mode === "off" ? undefined : security.verifier;
+    this.#rate = config.rateLimit > 0 ? new SenderRateLimiter(config.rateLimit, config.rateBurst ?? config.rateLimit) : undefined;
+    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign);
     this.context = new Context(this);
     this.#limiter = new Limiter(concurrency, config.maxQueuedRequests);
     this.#presence = new Presence(
@@ -77,6 +94,7 @@ export class AgentRuntime implements ContextOwner {
         handled: 0,
         concurrency,
         groups: [],
+        ...(this.signer ? { publicKey: this.signer.publicKey } : {}),
       },
       this.log,
     );
@@ -88,6 +106,7 @@ export class AgentRuntime implements ContextOwner {
       maxDeliver: config.maxDeliver,
       retryDelaysMs: config.retryDelaysMs,
       log: this.log,
+      ...(this.#verifier || this.#rate ? { screen: (d: Delivery) => this.#screenDelivery(d) } : {}),
     });
   }
 
@@ -120,11 +139,14 @@ export class AgentRuntime implements ContextOwner {
     this.#swarmCheck.unref();
     await this.definition.onStart?.(this.context);
     for (const group of this.definition.groups ?? []) await this.joinGroup(group);
-    this.#requests = serveRequests(this.bus.nc, this.name, (req, msg) => this.#onRequest(req, msg), {
+    const serve: ServeOptions = {
       log: this.log,
       maxMessageBytes: config.maxMessageBytes,
       onAnswer: (req, res, msg) => this.#storeFinal(req, res, msg),
-    });
+    };
+    if (this.signer) serve.sign = this.signer.sign;
+    if (this.#verifier || this.#rate) serve.screen = (req, msg) => this.#screenRequest(req, msg.data, msg.headers);
+    this.#requests = serveRequests(this.bus.nc, this.name, (req, msg) => this.#onRequest(req, msg), serve);
     await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) }, consumer);
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
@@ -203,6 +225,23 @@ export class AgentRuntime implements ContextOwner {
     );
   }
 
+  /** Signature, then sender rate: a forged message is terminated, one over the rate waits its turn. */
+  async #screenDelivery(delivery: Delivery): Promise<Screening | undefined> {
+    const { envelope, msg } = delivery;
+    const refused = await this.#verifier?.check(envelope, msg.data, msg.headers, { at: msg.time, once: false });
+    if (refused) return { reject: refused };
+    const delayMs = this.#rate?.reserve(envelope.from, envelope.id) ?? 0;
+    return delayMs > 0 ? { delayMs, reason: `sender "${envelope.from}" is over NATTER_RATE_LIMIT` } : undefined;
+  }
+
+  async #screenRequest(request: Envelope, data: Uint8Array, headers: MsgHdrs | undefined): Promise<NatterError | undefined> {
+    const refused = await this.#verifier?.check(request, data, headers, { at: new Date(), once: true });
+    if (refused) return new NatterError(refused, ERROR_CODES.unverified);
+    const waitMs = this.#rate?.tryTake(request.from) ?? 0;
+    if (waitMs > 0) return new NatterError(`too many requests from "${request.from}" (NATTER_RATE_LIMIT); retry in ${waitMs} ms`, ERROR_CODES.rateLimited);
+    return undefined;
+  }
+
   async #onRequest(request: Envelope, msg: Msg): Promise<Reply> {
     const handler = this.definition.onRequest;
     if (!handler) throw new NatterError(`agent "${this.name}" does not answer requests`, ERROR_CODES.notFound);
@@ -221,7 +260,7 @@ export class AgentRuntime implements ContextOwner {
   #storeFinal(request: Envelope, response: Envelope, msg: Msg): void {
     if (msg.headers?.get(HEADERS.stream) !== "1") return;
     const { config } = this.bus;
-    publishEnvelope(this.bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs }).catch((err: unknown) =>
+    publishEnvelope(this.bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(this.signer ? { sign: this.signer.sign } : {}) }).catch((err: unknown) =>
       this.log.warn("progress.final_failed", { id: request.id, error: err }),
     );
   }
@@ -349,7 +388,12 @@ export class AgentRuntime implements ContextOwner {
     });
     const { config } = this.bus;
     // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
-    await publishEnvelope(this.bus.js, directSubject(original.from), notice, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, msgID: `done-${original.id}` });
+    await publishEnvelope(this.bus.js, directSubject(original.from), notice, {
+      maxMessageBytes: config.maxMessageBytes,
+      timeoutMs: config.requestTimeoutMs,
+      msgID: `done-${original.id}`,
+      ...(this.signer ? { sign: this.signer.sign } : {}),
+    });
   }
 
   /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */

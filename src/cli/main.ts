@@ -7,11 +7,14 @@ import { tailCommand } from "./commands/tail.ts";
 import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
 import { threadCommand } from "./commands/thread.ts";
 import { runUiCommand, UI_USAGE } from "./ui.ts";
+import { AUTH_USAGE, runAuthCommand } from "./auth.ts";
 import { Io } from "./io.ts";
 
 const uiCommand: Command = { name: "ui", summary: "serve the web console (agents, traffic, threads, replay, human in the loop)", help: UI_USAGE, run: (argv) => runUiCommand(argv) };
 
-const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand];
+const authCommand: Command = { name: "auth", summary: "write per-agent users, permissions and keys for a secured nats-server", help: AUTH_USAGE, run: (argv) => runAuthCommand(argv) };
+
+const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand];
 
 const VERSION = "0.1.0";
 

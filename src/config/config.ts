@@ -51,6 +51,12 @@ const SETTINGS = {
   maxDeliver: { env: "NATTER_MAX_DELIVER", schema: int(1, 1000), fallback: "5" },
   retryDelaysMs: { env: "NATTER_RETRY_DELAYS_MS", schema: delays, fallback: "1000,5000,15000,30000" },
   shutdownTimeoutMs: { env: "NATTER_SHUTDOWN_TIMEOUT_MS", schema: int(0), fallback: "10000" },
+  credentialsDir: { env: "NATTER_CREDENTIALS_DIR", schema: text },
+  verify: { env: "NATTER_VERIFY", schema: v.picklist(["off", "warn", "enforce"], "expected off, warn or enforce"), fallback: "off" },
+  trustedKeysFile: { env: "NATTER_TRUSTED_KEYS", schema: text },
+  replayWindowMs: { env: "NATTER_REPLAY_WINDOW_MS", schema: int(1000), fallback: "120000" },
+  rateLimit: { env: "NATTER_RATE_LIMIT", schema: int(0, 1_000_000), fallback: "0" },
+  rateBurst: { env: "NATTER_RATE_BURST", schema: int(1, 1_000_000) },
   logLevel: { env: "NATTER_LOG_LEVEL", schema: v.picklist(["debug", "info", "warn", "error", "silent"], "expected debug, info, warn, error or silent"), fallback: "info" },
   logFormat: { env: "NATTER_LOG_FORMAT", schema: v.picklist(["pretty", "json"], "expected pretty or json"), fallback: "pretty" },
 } as const;

@@ -23,6 +23,9 @@ export interface MailboxHandlers {
   giveUp(delivery: Delivery, error: Error): Promise<void>;
 }
 
+/** What a screen decides about a message: terminate it (with why), or hand it back for later. */
+export type Screening = { reject: string } | { delayMs: number; reason: string };
+
 /** Options of {@link Mailbox}. */
 export interface MailboxOptions {
   agent: string;
@@ -36,6 +39,8 @@ export interface MailboxOptions {
   /** Delay before each retry, by attempt; the last repeats. */
   retryDelaysMs: readonly number[];
   log: Logger;
+  /** Checks each valid message before it is queued (signature, sender rate); undefined lets it through. */
+  screen?: (delivery: Delivery) => Promise<Screening | undefined>;
 }
 
 interface Held {
@@ -58,6 +63,7 @@ export class Mailbox {
   #loop: Promise<void> | undefined;
   #keepAlive: NodeJS.Timeout | undefined;
   #handlers: MailboxHandlers | undefined;
+  #screening = 0;
 
   constructor(
     readonly js: JetStreamClient,
@@ -114,7 +120,7 @@ export class Mailbox {
     const { prefetch, log } = this.options;
     let failures = 0;
     while (!this.#stop.signal.aborted) {
-      const held = this.#queue.length + this.#running.size;
+      const held = this.#queue.length + this.#running.size + this.#screening;
       const room = prefetch - held;
       // Pull in chunks rather than one message per freed slot, unless work is about to run dry.
       if (room <= 0 || (room < Math.ceil(prefetch / 2) && this.#queue.length > 0)) {
@@ -139,7 +145,7 @@ export class Mailbox {
   }
 
   #accept(m: JsMsg): void {
-    const { log, agent, maxDeliver } = this.options;
+    const { log, agent } = this.options;
     const seq = m.info.streamSequence;
     let envelope: Envelope;
     try {
@@ -153,6 +159,42 @@ export class Mailbox {
       return;
     }
     const delivery: Delivery = { envelope, seq, deliveryCount: m.info.deliveryCount, redelivered: m.redelivered, msg: m };
+    if (this.options.screen) {
+      this.#screening++;
+      void this.#screen(delivery);
+      return;
+    }
+    this.#admit(delivery);
+  }
+
+  async #screen(delivery: Delivery): Promise<void> {
+    const { log } = this.options;
+    const { envelope, seq, msg } = delivery;
+    let verdict: Screening | undefined;
+    try {
+      verdict = await this.options.screen!(delivery);
+    } catch (err) {
+      verdict = { delayMs: 1000, reason: `could not check the message: ${toError(err).message}` };
+    } finally {
+      this.#screening--;
+    }
+    if (!verdict) return this.#admit(delivery);
+    if ("reject" in verdict) {
+      log.warn("mailbox.rejected", { id: envelope.id, from: envelope.from, seq, reason: verdict.reject });
+      msg.term();
+    } else {
+      log.info("mailbox.delayed", { id: envelope.id, from: envelope.from, seq, delayMs: verdict.delayMs, reason: verdict.reason });
+      msg.nak(verdict.delayMs);
+    }
+    this.#kick();
+  }
+
+  #admit(delivery: Delivery): void {
+    const { maxDeliver } = this.options;
+    if (this.#stop.signal.aborted) {
+      delivery.msg.nak();
+      return;
+    }
     if (delivery.deliveryCount > maxDeliver) {
       // A message that crashed its host every time it ran: give up without running it again.
       void this.#fail(delivery, new Error(`delivered ${delivery.deliveryCount} times without completing (the host may have crashed while handling it)`));

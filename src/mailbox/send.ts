@@ -14,6 +14,8 @@ export interface PublishOptions {
   msgID?: string;
   /** Tries on timeout or while the server is away, same message id each time (default 5). */
   attempts?: number;
+  /** Signs the exact encoded bytes; returns the headers to send (with `headers` merged in). */
+  sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface PublishOptions {
 export async function publishEnvelope(js: JetStreamClient, subject: string, envelope: Envelope, options: PublishOptions): Promise<PubAck> {
   const data = encodeEnvelope(envelope);
   checkSize(data, options.maxMessageBytes);
-  return publishBytes(js, subject, data, options.msgID ?? envelope.id, options);
+  const headers = options.sign ? options.sign(data, options.headers) : options.headers;
+  return publishBytes(js, subject, data, options.msgID ?? envelope.id, { ...options, ...(headers ? { headers } : {}) });
 }
 
 /** Like {@link publishEnvelope} for bytes already encoded. */
@@ -47,6 +50,7 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
         { cause },
       );
     }
-    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, "publish_failed", { cause });
+    const denied = /permissions violation/i.test((cause as Error).message);
+    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? "permission_denied" : "publish_failed", { cause });
   }
 }

@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   notFound: "no_handler",
   overloaded: "overloaded",
   aborted: "aborted",
+  /** The request's signature check failed (NATTER_VERIFY=enforce). */
+  unverified: "unverified",
+  /** The sender is over the receiver's NATTER_RATE_LIMIT. */
+  rateLimited: "rate_limited",
   cancelled: "cancelled",
 } as const;
 

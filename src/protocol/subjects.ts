@@ -31,6 +31,11 @@ export function handoffSubject(from: string, to: string): string {
   return `agents.handoff.${assertAgentName(from, "from")}.to.${assertAgentName(to, "to")}`;
 }
 
+/** Every handoff record `from` may publish, to anyone. */
+export function handoffsFrom(from: string): string {
+  return `agents.handoff.${assertAgentName(from, "from")}.to.*`;
+}
+
 /** Dead letters of `agent`: messages its handler failed on too many times. */
 export function deadLetterSubject(agent: string): string {
   return `agents.dlq.${assertAgentName(agent)}`;

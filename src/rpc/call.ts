@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { AbortedError, AgentUnavailableError, NatterError, RemoteError, RequestTimeoutError, ValidationError } from "../errors.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
@@ -28,7 +28,7 @@ export interface CallOptions {
   /** Abandons the wait when it fires. */
   signal?: AbortSignal;
   /** Extra headers (signatures, deadlines). */
-  headers?: import("@nats-io/transport-node").MsgHdrs;
+  headers?: MsgHdrs;
 }
 
 /**
@@ -41,10 +41,14 @@ export class Requester {
   #lastReconnect = Number.NEGATIVE_INFINITY;
   #status: AsyncIterator<unknown> | undefined;
 
+  /**
+   * @param sign signs each request's exact bytes and returns the headers to send (signing off when absent)
+   */
   constructor(
     readonly nc: NatsConnection,
     readonly self: string,
     readonly maxMessageBytes: number,
+    readonly sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs,
   ) {}
 
   /** Sends `request` (type `request`, `to` set) and resolves with the response envelope, or rejects with a typed error. */
@@ -55,6 +59,7 @@ export class Requester {
     checkSize(data, this.maxMessageBytes);
     this.#ensureSubscribed();
     const { timeoutMs, signal } = options;
+    const headers = this.sign ? this.sign(data, options.headers) : options.headers;
     if (signal?.aborted) return Promise.reject(new AbortedError(`request to "${to}" aborted before sending`, { cause: signal.reason }));
     return new Promise<Envelope>((resolve, reject) => {
       const id = request.id;
@@ -77,7 +82,7 @@ export class Requester {
         subject: requestSubject(to),
         reply: responseSubject(this.self, id),
         data,
-        options,
+        options: headers ? { ...options, headers } : options,
         deadline: Date.now() + timeoutMs,
         resolve: (env) => (cleanup(), resolve(env)),
         reject: (err) => (cleanup(), reject(err)),

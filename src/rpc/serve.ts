@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { NatterError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
@@ -16,6 +16,10 @@ export interface ServeOptions {
   log: Logger;
   /** Largest response in bytes; a bigger reply is turned into an error. */
   maxMessageBytes: number;
+  /** Checks a valid request before its handler runs (signature, rate); an error returned is the answer. */
+  screen?: (request: Envelope, msg: Msg) => Promise<NatterError | undefined>;
+  /** Signs each response's exact bytes; returns the headers to send. */
+  sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
   /** Told of every answer sent to a valid request, success or error. */
   onAnswer?: (request: Envelope, response: Envelope, msg: Msg) => void;
 }
@@ -54,6 +58,11 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
     respondError(msg, agent, undefined, err as Error, options);
     return;
   }
+  const refused = await options.screen?.(request, msg);
+  if (refused) {
+    respondError(msg, agent, request, refused, options);
+    return;
+  }
   try {
     const reply = await handler(request, msg);
     const { content, metadata } = typeof reply === "string" ? { content: reply, metadata: undefined } : reply ?? { content: "", metadata: undefined };
@@ -71,7 +80,7 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
     if (data.length > options.maxMessageBytes) {
       throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, "too_large");
     }
-    msg.respond(data);
+    msg.respond(data, options.sign ? { headers: options.sign(data) } : undefined);
     options.onAnswer?.(request, response, msg);
   } catch (thrown) {
     const err = toError(thrown);

@@ -22,7 +22,7 @@ export async function connectNats(config: Config, options: ConnectOptions = {}):
   } catch (cause) {
     throw describeConnectFailure(config, cause);
   }
-  if (options.logger) void logStatus(nc, options.logger);
+  if (options.logger) void logStatus(nc, config, options.logger);
   return nc;
 }
 
@@ -68,12 +68,22 @@ function readSeed(path: string): Uint8Array {
   return new TextEncoder().encode(seed);
 }
 
+function isAuthError(cause: unknown): boolean {
+  const err = cause as Error & { code?: string };
+  const text = `${err.name ?? ""} ${err.message ?? ""} ${err.code ?? ""}`.toLowerCase();
+  return /authori[sz]ation|authentication|auth_required|user_auth/.test(text);
+}
+
 function describeConnectFailure(config: Config, cause: unknown): NatterError {
   const err = cause as Error & { code?: string };
   const text = `${err.name ?? ""} ${err.message ?? ""} ${err.code ?? ""}`.toLowerCase();
   const where = config.servers.join(", ");
-  if (/authori[sz]ation|authentication|auth_required|user_auth/.test(text)) {
+  if (isAuthError(cause)) {
     return new NatterError(`authentication failed at ${where}: check NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY or NATS_CREDS`, "auth_failed", { cause });
+  }
+  // A server that requires a client certificate drops the handshake without a reason; the client only sees a timeout.
+  if (config.caFile !== undefined && config.certFile === undefined && /timeout|closed|reset/.test(text)) {
+    return new NatterError(`TLS connection to ${where} failed: ${err.message}; the server may require a client certificate (set NATS_CERT and NATS_KEY)`, "tls_failed", { cause });
   }
   if (/tls|certificate|ssl|self.signed/.test(text)) {
     return new NatterError(`TLS handshake with ${where} failed: ${err.message} (check NATS_CA, NATS_CERT, NATS_KEY)`, "tls_failed", { cause });
@@ -81,7 +91,7 @@ function describeConnectFailure(config: Config, cause: unknown): NatterError {
   return new NatterError(`cannot connect to NATS at ${where}: ${err.message}`, "connect_failed", { cause });
 }
 
-async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
+async function logStatus(nc: NatsConnection, config: Config, log: Logger): Promise<void> {
   for await (const s of nc.status()) {
     switch (s.type) {
       case "disconnect":
@@ -94,7 +104,9 @@ async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
         log.info("nats.reconnected", { server: s.server });
         break;
       case "error":
-        log.error("nats.error", { error: s.error });
+        // nats.js closes the connection on the second auth error in a row; say so once, plainly.
+        if (isAuthError(s.error)) log.error("nats.auth_failed", { error: describeConnectFailure(config, s.error).message });
+        else log.error("nats.error", { error: s.error });
         break;
       case "slowConsumer":
         log.warn("nats.slow_consumer", { subject: s.sub.getSubject(), pending: s.pending });

@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { fromPublic } from "@nats-io/nkeys";
+import type { MsgHdrs } from "@nats-io/transport-node";
+import type { KV } from "@nats-io/kv";
+import * as v from "valibot";
+import type { Config } from "../config/config.ts";
+import { ConfigError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Envelope } from "../protocol/envelope.ts";
+import { AgentNameSchema } from "../protocol/names.ts";
+import { decodeRecord } from "../protocol/record.ts";
+import { SIGNATURE_HEADERS } from "./identity.ts";
+
+/** The pinned-keys file: agent name → its public NKey or keys (NATTER_TRUSTED_KEYS). */
+const TrustedKeysSchema = v.record(AgentNameSchema, v.union([v.pipe(v.string(), v.regex(/^U[A-Z2-7]{55}$/, "expected a user public NKey")), v.array(v.string())]));
+
+/** Where a checked message came from and when it arrived. */
+export interface Arrival {
+  /** When the server stored it (mailbox) or when it was received (core messages). */
+  at: Date;
+  /** Core messages are never redelivered: a second arrival of the same id is a replay. */
+  once: boolean;
+}
+
+/** Least time between two registry look-ups for one unknown sender, in milliseconds. */
+const LOOKUP_GAP_MS = 1000;
+
+/**
+ * Checks envelope signatures against the sender's registered keys (a KV watch of the registry keeps them cached),
+ * or against pinned keys for the names in NATTER_TRUSTED_KEYS. Mode `warn` logs failures; `enforce` rejects them.
+ */
+export class Verifier {
+  /** Public keys by agent name, then by registry key. */
+  readonly #registered = new Map<string, Map<string, string>>();
+  readonly #pinned: Map<string, Set<string>>;
+  readonly #seen = new Map<string, number>();
+  readonly #lookedUp = new Map<string, number>();
+  #stop: (() => void) | undefined;
+
+  constructor(
+    readonly registry: KV,
+    readonly config: Pick<Config, "verify" | "replayWindowMs" | "trustedKeysFile">,
+    readonly log: Logger,
+  ) {
+    this.#pinned = loadTrustedKeys(config.trustedKeysFile);
+  }
+
+  get mode(): Config["verify"] {
+    return this.config.verify;
+  }
+
+  /** Starts following the registry; call once before checking. */
+  async start(): Promise<void> {
+    const watch = await this.registry.watch({ key: ">" });
+    this.#stop = () => watch.stop();
+    void (async () => {
+      for await (const e of watch) {
+        const name = e.key.slice(0, e.key.indexOf("."));
+        if (e.operation !== "PUT") {
+          this.#registered.get(name)?.delete(e.key);
+          continue;
+        }
+        try {
+          const record = decodeRecord(e.value);
+          if (record.publicKey) this.#remember(record.name, e.key, record.publicKey);
+        } catch {
+          // A bad record is the registry reader's problem; it only means no key for it here.
+        }
+      }
+    })().catch((err: unknown) => this.log.warn("verify.watch_failed", { error: err }));
+  }
+
+  stop(): void {
+    this.#stop?.();
+  }
+
+  /**
+   * Why `envelope` must be refused, or undefined to accept it. `data` are the exact bytes received.
+   * In `warn` mode a failure is logged and the message accepted.
+   */
+  async check(envelope: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, arrival: Arrival): Promise<string | undefined> {
+    if (this.mode === "off") return undefined;
+    const problem = await this.#problem(envelope, data, headers, arrival);
+    if (!problem) return undefined;
+    const fields = { id: envelope.id, type: envelope.type, from: envelope.from, reason: problem };
+    if (this.mode === "warn") {
+      this.log.warn("verify.failed", { ...fields, action: "accepted (NATTER_VERIFY=warn)" });
+      return undefined;
+    }
+    this.log.warn("verify.rejected", fields);
+    return `signature check failed: ${problem}`;
+  }
+
+  async #problem(envelope: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, arrival: Arrival): Promise<string | undefined> {
+    const signature = headers?.get(SIGNATURE_HEADERS.signature);
+    const signer = headers?.get(SIGNATURE_HEADERS.signer);
+    if (!signature || !signer) return "unsigned";
+    if (!(await this.#trusts(envelope.from, signer))) return `key ${signer} is not a registered key of "${envelope.from}"`;
+    let valid = false;
+    try {
+      valid = fromPublic(signer).verify(data, Buffer.from(signature, "base64url"));
+    } catch {
+      valid = false;
+    }
+    if (!valid) return "signature does not match the message";
+    const skewMs = Math.abs(arrival.at.getTime() - Date.parse(envelope.timestamp));
+    if (skewMs > this.config.replayWindowMs) return `timestamp is ${Math.round(skewMs / 1000)} s away from arrival, outside the ${this.config.replayWindowMs} ms window (replayed?)`;
+    if (arrival.once && !this.#firstSighting(envelope.id)) return "already received once (replayed)";
+    return undefined;
+  }
+
+  async #trusts(name: string, key: string): Promise<boolean> {
+    const pinned = this.#pinned.get(name);
+    if (pinned) return pinned.has(key);
+    if (this.#hasRegistered(name, key)) return true;
+    // The sender may have registered a moment ago, before our watch caught up.
+    const last = this.#lookedUp.get(name) ?? 0;
+    if (Date.now() - last < LOOKUP_GAP_MS) return false;
+    this.#lookedUp.set(name, Date.now());
+    for await (const k of await this.registry.keys(`${name}.*`)) {
+      const e = await this.registry.get(k);
+      if (e?.operation !== "PUT") continue;
+      try {
+        const record = decodeRecord(e.value);
+        if (record.name === name && record.publicKey) this.#remember(name, k, record.publicKey);
+      } catch {
+        continue;
+      }
+    }
+    return this.#hasRegistered(name, key);
+  }
+
+  #hasRegistered(name: string, key: string): boolean {
+    for (const k of this.#registered.get(name)?.values() ?? []) if (k === key) return true;
+    return false;
+  }
+
+  #remember(name: string, registryKey: string, publicKey: string): void {
+    let keys = this.#registered.get(name);
+    if (!keys) this.#registered.set(name, (keys = new Map()));
+    keys.set(registryKey, publicKey);
+  }
+
+  #firstSighting(id: string): boolean {
+    const now = Date.now();
+    if (this.#seen.size > 10_000) for (const [k, until] of this.#seen) if (until < now) this.#seen.delete(k);
+    if ((this.#seen.get(id) ?? 0) > now) return false;
+    this.#seen.set(id, now + 2 * this.config.replayWindowMs);
+    return true;
+  }
+}
+
+function loadTrustedKeys(path: string | undefined): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (path === undefined) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new ConfigError(`NATTER_TRUSTED_KEYS: cannot read ${path} as JSON: ${(cause as Error).message}`, { cause });
+  }
+  const result = v.safeParse(TrustedKeysSchema, parsed);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new ConfigError(`NATTER_TRUSTED_KEYS: ${path}: ${issue?.path?.map((p) => String(p.key)).join(".") ?? ""} ${issue?.message ?? "invalid"}`);
+  }
+  for (const [name, keys] of Object.entries(result.output)) out.set(name, new Set(typeof keys === "string" ? [keys] : keys));
+  return out;
+}
