@@ -1,17 +1,17 @@
 // Chaos: a 3-node cluster at 3 replicas; the mailbox stream's leader dies under traffic and comes back.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { DeliverPolicy, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connectClient, loadConfig, type Client, type Config } from "../../src/index.ts";
 import { startCluster, type TestCluster } from "../helpers/nats-server.ts";
-import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
+import { startHostProcess, type HostProcess } from "../helpers/hosts.ts";
+import { ackedAtLeast, completionNotices, sendTraffic } from "../helpers/traffic.ts";
 
 const N = 600;
 
 let cluster: TestCluster;
 let config: Config;
 let client: Client;
-let events: Events;
 let worker: HostProcess;
 
 before(async () => {
@@ -23,7 +23,6 @@ before(async () => {
 after(async () => {
   await client?.close();
   await worker?.kill("SIGKILL");
-  await events?.close();
   await cluster?.dispose();
 });
 
@@ -41,11 +40,8 @@ test(`cluster: the stream leader dies under traffic; no acknowledged message is 
   const leader = (await jsm.streams.info("AGENTS")).cluster?.leader;
   const victim = cluster.nodes.findIndex((_, i) => `n${i}` === leader);
   assert.ok(victim >= 0, `found the stream leader (${leader})`);
-  const witness = cluster.urls[(victim + 1) % 3]!;
-  events = await Events.listen(witness);
   worker = await startHostProcess(["test/fixtures/worker.ts"], {
     NATS_URL: cluster.urls.join(","),
-    TEST_EVENTS_URL: witness,
     NATTER_REPLICAS: "3",
     WORKER_NAME: "Solid",
     WORKER_CONCURRENCY: "8",
@@ -54,20 +50,9 @@ test(`cluster: the stream leader dies under traffic; no acknowledged message is 
   });
   assert.equal((await client.requestFromAgent("Solid", "ping")).content, "Solid did ping");
 
-  const acked: string[] = [];
-  const refused: string[] = [];
-  let issued = 0;
-  const sender = async () => {
-    while (issued < N) {
-      const i = issued++;
-      await client.sendDirectMessage("Solid", `sleep:${i % 10}`).then(
-        (s) => void acked.push(s.envelope.id),
-        (err: Error) => void refused.push(err.message),
-      );
-    }
-  };
-  const sends = Array.from({ length: 10 }, sender);
-  while (acked.length < 150 && acked.length + refused.length < N) await new Promise((r) => setTimeout(r, 5));
+  const traffic = sendTraffic(client, "Solid", N, 10);
+  const { acked, refused } = traffic;
+  await ackedAtLeast(traffic, 150, N);
   await cluster.nodes[victim]!.stop({ hard: true });
 
   // Requests fail while the cluster elects new leaders and clients move, then succeed again.
@@ -82,12 +67,12 @@ test(`cluster: the stream leader dies under traffic; no acknowledged message is 
   }
   const recoveredMs = Date.now() - lostAt;
   assert.ok(answered, "requests succeed again with one node down");
-  await Promise.all(sends);
+  await traffic.done;
   const newLeader = (await jsm.streams.info("AGENTS")).cluster?.leader;
   assert.notEqual(newLeader, leader, "another node leads the stream");
 
   await cluster.nodes[victim]!.start();
-  const completed = await completionNotices(acked.length, 300_000);
+  const completed = await completionNotices(client, "AGENTS", acked.length, 300_000);
   const lost = acked.filter((id) => !completed.has(id));
   console.log(`# cluster: leader ${leader} killed after ${acked.length >= 150 ? "150+" : acked.length} acks; acknowledged ${acked.length}, refused ${refused.length}${refused.length ? ` (${refused[0]})` : ""}; ` +
     `failed requests ${failedRequests}, first answer after ${recoveredMs} ms; messages checked ${acked.length}, lost ${lost.length}`);
@@ -106,18 +91,3 @@ test(`cluster: the stream leader dies under traffic; no acknowledged message is 
   assert.equal(current, 3, "the restarted node is a current replica again");
   assert.equal((await client.requestFromAgent("Solid", "after")).content, "Solid did after");
 });
-
-/** Ids the agent finished, read from the completion notices stored for the sender, waiting until `want` are there. */
-async function completionNotices(want: number, timeoutMs: number): Promise<Set<string>> {
-  const done = new Set<string>();
-  const deadline = Date.now() + timeoutMs;
-  const consumer = await client.bus.js.consumers.get("AGENTS", { filter_subjects: "agents.direct.traffic", deliver_policy: DeliverPolicy.All });
-  while (done.size < want && Date.now() < deadline) {
-    const batch = await consumer.fetch({ max_messages: 500, expires: 2000 });
-    for await (const m of batch) {
-      const notice = m.json<{ inReplyTo?: string }>();
-      if (notice.inReplyTo) done.add(notice.inReplyTo);
-    }
-  }
-  return done;
-}

@@ -1,10 +1,10 @@
 // Chaos: kill -9 the nats-server and restart it on the same store while 1,000 direct messages are in flight.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { DeliverPolicy } from "@nats-io/jetstream";
 import { connectClient, loadConfig, type Client } from "../../src/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import { startHostProcess, type HostProcess } from "../helpers/hosts.ts";
+import { ackedAtLeast, completionNotices, sendTraffic } from "../helpers/traffic.ts";
 
 const N = 1000;
 
@@ -25,50 +25,22 @@ after(async () => {
 });
 
 test(`chaos: kill -9 the nats-server mid-traffic and restart it on its store; all ${N} acknowledged direct messages are delivered`, { timeout: 600_000 }, async () => {
-  const acked: string[] = [];
-  const refused: string[] = [];
-  let issued = 0;
   // Twenty senders, each awaiting its acknowledgement before the next send: traffic that spans the crash.
-  const sender = async () => {
-    while (issued < N) {
-      const i = issued++;
-      await client.sendDirectMessage("Steady", `sleep:${i % 20}`).then(
-        (s) => void acked.push(s.envelope.id),
-        (err: Error) => void refused.push(err.message),
-      );
-    }
-  };
-  const sends = Array.from({ length: 20 }, sender);
+  const traffic = sendTraffic(client, "Steady", N, 20);
+  const { acked, refused } = traffic;
   let killedAt = -1;
   // Some sends are acknowledged (and being handled), the rest still in flight: the server dies without warning.
-  while (acked.length < 300 && acked.length + refused.length < N) await new Promise((r) => setTimeout(r, 2));
+  await ackedAtLeast(traffic, 300, N);
   killedAt = acked.length;
   await srv.stop({ hard: true });
   await new Promise((r) => setTimeout(r, 500));
   await srv.start();
-  await Promise.all(sends);
+  await traffic.done;
   console.log(`# chaos: server killed after ${killedAt} acks; acknowledged ${acked.length}, refused ${refused.length}${refused.length ? ` (${refused[0]})` : ""}`);
   assert.ok(killedAt < N, "the server was killed while sends were in flight");
-  // Evidence that survives the outage: each completed message leaves a stored completion notice in the sender's
-  // mailbox (stored by JetStream, de-duplicated by original id), unlike the core NATS test events.
-  const completed = await completionNotices(acked.length, 300_000);
+  const completed = await completionNotices(client, "AGENTS", acked.length, 300_000);
   const lost = acked.filter((id) => !completed.has(id));
   console.log(`# chaos: messages checked ${acked.length}, completed ${completed.size}, lost ${lost.length}`);
   assert.deepEqual(lost, []);
   assert.equal(acked.length, N, `every send was acknowledged after the restart (the client retries); refused: ${refused.slice(0, 3).join("; ")}`);
 });
-
-/** Ids the agent finished, read from the completion notices stored for the sender, waiting until `want` are there. */
-async function completionNotices(want: number, timeoutMs: number): Promise<Set<string>> {
-  const done = new Set<string>();
-  const deadline = Date.now() + timeoutMs;
-  const consumer = await client.bus.js.consumers.get("AGENTS", { filter_subjects: "agents.direct.traffic", deliver_policy: DeliverPolicy.All });
-  while (done.size < want && Date.now() < deadline) {
-    const batch = await consumer.fetch({ max_messages: 500, expires: 2000 });
-    for await (const m of batch) {
-      const notice = m.json<{ inReplyTo?: string }>();
-      if (notice.inReplyTo) done.add(notice.inReplyTo);
-    }
-  }
-  return done;
-}
