@@ -36,6 +36,16 @@ export class AgentUnavailableError extends NatterError {
   }
 }
 
+/** No live agent declares the capability asked for. */
+export class NoAgentWithCapabilityError extends AgentUnavailableError {
+  readonly capability: string;
+  constructor(capability: string) {
+    super(`capability:${capability}`);
+    this.message = `no live agent has the capability "${capability}"`;
+    this.capability = capability;
+  }
+}
+
 /** The peer did not answer in time. */
 export class RequestTimeoutError extends NatterError {
   readonly agent: string;

@@ -1,9 +1,13 @@
-import { AbortedError, NatterError } from "../errors.ts";
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { collectStream } from "../inspect/read.ts";
+import { readHistory, readProgress, type ProgressEvent } from "../mailbox/progress.ts";
 import { publishEnvelope } from "../mailbox/send.ts";
-import { createEnvelope, HANDOFF_PRIORITY, type Envelope, type MessageType } from "../protocol/envelope.ts";
+import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
+import { HEADERS } from "../protocol/headers.ts";
 import { assertAgentName } from "../protocol/names.ts";
-import { ALL_SUBJECT, directSubject, handoffSubject } from "../protocol/subjects.ts";
+import { ALL_SUBJECT, CANCEL_SUBJECT, directSubject, groupSubject, handoffSubject, progressSubject } from "../protocol/subjects.ts";
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import type { Requester } from "../rpc/call.ts";
 import type { Bus } from "../transport/bus.ts";
@@ -62,6 +66,45 @@ export interface AgentContext {
   findAgents(capability: string): Promise<AgentInfo[]>;
   /** One agent by name, or undefined. */
   getAgent(name: string): Promise<AgentInfo | undefined>;
+  /** The live agent with `capability` that is least busy (ties at random); NoAgentWithCapabilityError when none. */
+  pickAgent(capability: string): Promise<string>;
+  /** Asks whichever live agent with `capability` is least busy. */
+  requestByCapability(capability: string, content: string, options?: RequestOptions): Promise<Envelope>;
+  /** Sends to whichever live agent with `capability` is least busy. */
+  sendByCapability(capability: string, content: string, metadata?: Record<string, unknown>, options?: SendOptions): Promise<Sent>;
+  /**
+   * Asks `to` and follows the handler's progress as it happens. Progress and the answer are stored,
+   * so after a disconnect {@link resumeProgress} continues from the last seen `seq` without gaps.
+   */
+  requestStream(to: string, content: string, options?: RequestOptions): Promise<StreamedRequest>;
+  /** Stored progress of one of this agent's streamed requests, after `afterSeq`, until the final answer. */
+  resumeProgress(requestId: string, afterSeq?: number, options?: { signal?: AbortSignal }): AsyncIterable<ProgressEvent>;
+  /** Cancels a conversation: the handlers of every agent working on `threadId` see their signal fire. */
+  cancel(threadId: string, reason?: string): Promise<void>;
+  /**
+   * The stored messages of a conversation (default: the one being handled), oldest first: direct messages,
+   * handoffs, notices, broadcasts and progress. Core requests and answers are not stored. Scans the stream
+   * from `since` (default: everything kept).
+   */
+  thread(threadId?: string, options?: { since?: Date }): Promise<Envelope[]>;
+  /** Posts to a named group channel (`agents.group.{group}`); members hear it, and it is stored as history. */
+  postToGroup(group: string, content: string, metadata?: Record<string, unknown>): Promise<Sent>;
+  /** Starts hearing `group` (the definition's `onGroupMessage` handles it). */
+  joinGroup(group: string): Promise<void>;
+  /** Stops hearing `group`. */
+  leaveGroup(group: string): Promise<void>;
+  /** The last `limit` (default 50) messages posted to `group`, oldest first. */
+  groupHistory(group: string, limit?: number): Promise<Envelope[]>;
+}
+
+/** A request whose progress is followed while it runs. */
+export interface StreamedRequest {
+  /** The request id; with a seq it resumes the progress after a reconnect. */
+  readonly id: string;
+  /** Progress events in order, ending with the final answer (`final: true`). */
+  readonly progress: AsyncIterable<ProgressEvent>;
+  /** The answer, or the typed error. */
+  readonly result: Promise<Envelope>;
 }
 
 /** The context a handler gets: the agent's API, bound to the message being handled. */
@@ -72,6 +115,8 @@ export interface HandlerContext extends AgentContext {
   readonly deliveryCount: number;
   /** True when this message was delivered before (a retry or a crash): stay idempotent. */
   readonly redelivered: boolean;
+  /** Reports progress of the request being handled to a requester that streams it (a no-op otherwise). */
+  progress(content: string, metadata?: Record<string, unknown>): Promise<void>;
 }
 
 /** What the context needs from the runtime that owns it. */
@@ -84,6 +129,15 @@ export interface ContextOwner {
   readonly signal: AbortSignal;
   /** The metadata the agent announces about itself. */
   announcement(status: string): Record<string, unknown>;
+  /** Subscribes the agent to a group; absent for clients, which have no handlers. */
+  joinGroup?(group: string): Promise<void>;
+  leaveGroup?(group: string): Promise<void>;
+}
+
+/** Where a handler's progress goes: the requester streams it. */
+interface ProgressTarget {
+  subject: string;
+  request: Envelope;
 }
 
 /** Scope of the message a context is bound to: its thread and deadline pass on to what the handler sends. */
@@ -92,6 +146,7 @@ interface Scope {
   signal: AbortSignal;
   deliveryCount: number;
   redelivered: boolean;
+  progress?: ProgressTarget;
 }
 
 /** Implements {@link AgentContext}; {@link bind} derives the context of one handled message. */
@@ -128,7 +183,7 @@ export class Context implements HandlerContext {
   }
 
   /** A context bound to `message`: sends inherit its thread and deadline; `signal` fires at the deadline too. */
-  bind(message: Envelope, extra: { signal?: AbortSignal; deliveryCount?: number; redelivered?: boolean } = {}): Context {
+  bind(message: Envelope, extra: { signal?: AbortSignal; deliveryCount?: number; redelivered?: boolean; streamed?: boolean } = {}): Context {
     const signals = [extra.signal ?? this.#owner.signal];
     if (message.deadline) signals.push(AbortSignal.timeout(Math.max(0, Date.parse(message.deadline) - Date.now())));
     return new Context(this.#owner, {
@@ -136,7 +191,83 @@ export class Context implements HandlerContext {
       signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
       deliveryCount: extra.deliveryCount ?? 1,
       redelivered: extra.redelivered ?? false,
+      ...(extra.streamed && message.type === "request" ? { progress: { subject: progressSubject(message.from, message.id), request: message } } : {}),
     });
+  }
+
+  async progress(content: string, metadata: Record<string, unknown> = {}): Promise<void> {
+    const target = this.#scope.progress;
+    if (!target) return;
+    const { request } = target;
+    const event = createEnvelope({ type: "progress", from: this.name, to: request.from, content, metadata, inReplyTo: request.id, threadId: request.threadId ?? request.id });
+    await publishEnvelope(this.#owner.bus.js, target.subject, event, this.#publishOptions());
+  }
+
+  async pickAgent(capability: string): Promise<string> {
+    const live = (await this.findAgents(capability)).filter((a) => a.name !== this.name);
+    if (live.length === 0) throw new NoAgentWithCapabilityError(capability);
+    const busy = (a: AgentInfo) => (a.capacity > 0 ? a.load / a.capacity : a.load);
+    const least = Math.min(...live.map(busy));
+    const best = live.filter((a) => busy(a) === least);
+    return best[Math.floor(Math.random() * best.length)]!.name;
+  }
+
+  async requestByCapability(capability: string, content: string, options: RequestOptions = {}): Promise<Envelope> {
+    return this.requestFromAgent(await this.pickAgent(capability), content, options);
+  }
+
+  async sendByCapability(capability: string, content: string, metadata: Record<string, unknown> = {}, options: SendOptions = {}): Promise<Sent> {
+    return this.sendDirectMessage(await this.pickAgent(capability), content, metadata, options);
+  }
+
+  async requestStream(to: string, content: string, options: RequestOptions = {}): Promise<StreamedRequest> {
+    assertAgentName(to, "recipient");
+    const envelope = this.#envelope("request", to, content, options.metadata ?? {}, options);
+    const headers = natsHeaders();
+    headers.set(HEADERS.stream, "1");
+    const timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
+    const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
+    const result = this.#owner.requester.request(envelope, { timeoutMs, signal, headers });
+    // Keep the promise observed: a caller that only iterates must not crash the process on an error.
+    result.catch(() => undefined);
+    return { id: envelope.id, progress: this.resumeProgress(envelope.id, 0, { signal }), result };
+  }
+
+  resumeProgress(requestId: string, afterSeq = 0, options: { signal?: AbortSignal } = {}): AsyncIterable<ProgressEvent> {
+    const { bus } = this.#owner;
+    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log });
+  }
+
+  async cancel(threadId: string, reason = "cancelled"): Promise<void> {
+    const envelope = createEnvelope({ type: "cancel", from: this.name, content: reason, threadId });
+    await publishEnvelope(this.#owner.bus.js, CANCEL_SUBJECT, envelope, this.#publishOptions());
+  }
+
+  async thread(threadId?: string, options: { since?: Date } = {}): Promise<Envelope[]> {
+    const id = threadId ?? this.#scope.message?.threadId ?? this.#scope.message?.id;
+    if (!id) throw new NatterError("thread() needs a thread id outside a handler");
+    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal });
+    return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" ? [m.envelope] : []));
+  }
+
+  async joinGroup(group: string): Promise<void> {
+    if (!this.#owner.joinGroup) throw new NatterError("a client has no handlers to join a group with; define an agent with onGroupMessage");
+    await this.#owner.joinGroup(group);
+  }
+
+  async leaveGroup(group: string): Promise<void> {
+    await this.#owner.leaveGroup?.(group);
+  }
+
+  async groupHistory(group: string, limit = 50): Promise<Envelope[]> {
+    const { bus } = this.#owner;
+    return readHistory(bus.js, bus.config.stream, groupSubject(group), limit, this.log);
+  }
+
+  async postToGroup(group: string, content: string, metadata: Record<string, unknown> = {}): Promise<Sent> {
+    const envelope = this.#envelope("group", undefined, content, { ...metadata, group }, {});
+    const ack = await publishEnvelope(this.#owner.bus.js, groupSubject(group), envelope, this.#publishOptions());
+    return { envelope, seq: ack.seq };
   }
 
   sendDirectMessage(to: string, content: string, metadata: Record<string, unknown> = {}, options: SendOptions = {}): Promise<Sent> {
@@ -176,7 +307,7 @@ export class Context implements HandlerContext {
   }
 
   async listAgents(): Promise<AgentInfo[]> {
-    return groupAgents(await listInstances(this.#owner.bus.registry, this.log));
+    return groupAgents(await listInstances(this.#owner.bus, this.log));
   }
 
   async findAgents(capability: string): Promise<AgentInfo[]> {
@@ -185,7 +316,7 @@ export class Context implements HandlerContext {
 
   async getAgent(name: string): Promise<AgentInfo | undefined> {
     assertAgentName(name);
-    return (await this.listAgents()).find((a) => a.name === name);
+    return groupAgents(await listInstances(this.#owner.bus, this.log, name))[0];
   }
 
   async #store(type: MessageType, to: string, content: string, metadata: Record<string, unknown>, options: SendOptions): Promise<Sent> {
@@ -198,14 +329,17 @@ export class Context implements HandlerContext {
   #envelope(type: MessageType, to: string | undefined, content: string, metadata: Record<string, unknown>, options: SendOptions): Envelope {
     const parent = this.#scope.message;
     const deadline = options.deadline?.toISOString() ?? parent?.deadline;
+    const id = newId();
     return createEnvelope({
+      id,
       type,
       from: this.name,
       to,
       content,
       metadata,
       priority: options.priority,
-      threadId: options.threadId ?? parent?.threadId ?? parent?.id,
+      // A message sent outside any conversation starts one, named after itself.
+      threadId: options.threadId ?? parent?.threadId ?? parent?.id ?? id,
       inReplyTo: options.inReplyTo,
       notify: options.notify,
       deadline,

@@ -33,6 +33,10 @@ export interface AgentDefinition {
   onBroadcast?: Handler;
   /** Handles completion notices and other responses arriving in the mailbox. */
   onResponse?: Handler;
+  /** Group channels to join at start (`agents.group.{name}`). */
+  groups?: string[];
+  /** Handles messages posted to joined groups (`message.metadata.group` names the group). */
+  onGroupMessage?: Handler;
   /** Runs once connected, before messages flow. */
   onStart?: (ctx: import("./context.ts").AgentContext) => Promise<void> | void;
   /** Runs once at shutdown, after handlers stop. */
@@ -55,6 +59,8 @@ const DefinitionSchema = v.object({
   onMessage: fn,
   onBroadcast: fn,
   onResponse: fn,
+  groups: v.optional(v.array(AgentNameSchema, "must be an array of group names")),
+  onGroupMessage: fn,
   onStart: fn,
   onStop: fn,
 });

@@ -3,7 +3,7 @@ import type { Config } from "../config/config.ts";
 import { loadConfig } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope } from "../protocol/envelope.ts";
-import { ALL_SUBJECT } from "../protocol/subjects.ts";
+import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
@@ -36,6 +36,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const bus = options.bus ?? (await openBus(config, { name: "natter-host", ...(options.logger ? { logger: options.logger } : {}) }));
   const runtimes = options.agents.map((def) => new AgentRuntime(bus, def));
   const broadcasts = subscribeBroadcasts(bus, runtimes);
+  const cancels = subscribeCancels(bus, runtimes);
   const watching = watchReconnects(bus, runtimes);
   const started: AgentRuntime[] = [];
   try {
@@ -46,6 +47,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   } catch (err) {
     await Promise.all(started.map((r) => r.stop(0)));
     broadcasts.unsubscribe();
+    cancels.unsubscribe();
     if (!options.bus) await bus.close();
     throw err;
   }
@@ -57,6 +59,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       (stopping ??= (async () => {
         await Promise.all(runtimes.map((r) => r.stop()));
         broadcasts.unsubscribe();
+        cancels.unsubscribe();
         watching.stop();
         if (!options.bus) await bus.close();
       })()),
@@ -76,6 +79,22 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[]): Subsc
       }
       if (envelope.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(envelope);
       else bus.log.debug(`presence.${envelope.type}`, { from: envelope.from, content: envelope.content });
+    },
+  });
+}
+
+function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[]): Subscription {
+  return bus.nc.subscribe(CANCEL_SUBJECT, {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        const envelope = decodeEnvelope(msg.data);
+        const thread = envelope.threadId;
+        if (envelope.type !== "cancel" || !thread) throw new Error('a cancellation needs type "cancel" and a threadId');
+        for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
+      } catch (e) {
+        bus.log.warn("cancel.rejected", { reason: (e as Error).message, bytes: msg.data.length });
+      }
     },
   });
 }

@@ -1,28 +1,22 @@
 import { hostname } from "node:os";
-import { headers as natsHeaders, type Subscription } from "@nats-io/transport-node";
+import { headers as natsHeaders, type Msg, type Subscription } from "@nats-io/transport-node";
 import { AbortedError, NatterError, toError } from "../errors.ts";
+import { decodeEnvelope } from "../protocol/envelope.ts";
 import { Limiter } from "../limiter.ts";
 import type { Logger } from "../logger.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
-import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
-import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
+import { DEAD_LETTER_HEADERS, ERROR_CODES, HEADERS } from "../protocol/headers.ts";
+import { deadLetterSubject, directSubject, groupSubject, progressSubject } from "../protocol/subjects.ts";
 import { Presence } from "../registry/presence.ts";
+import { listInstances } from "../registry/query.ts";
 import { Requester } from "../rpc/call.ts";
 import { serveRequests, type Reply } from "../rpc/serve.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
-
-/** Headers of a dead letter: why and how often the original failed. */
-export const DEAD_LETTER_HEADERS = {
-  error: HEADERS.error,
-  deliveries: "Natter-Deliveries",
-  originalSeq: "Natter-Original-Seq",
-  originalSubject: "Natter-Original-Subject",
-} as const;
 
 /** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
 type Admission = "wait" | "queue";
@@ -44,6 +38,14 @@ export class AgentRuntime implements ContextOwner {
   readonly #presence: Presence;
   readonly #mailbox: Mailbox;
   #requests: Subscription | undefined;
+  readonly #groups = new Map<string, Subscription>();
+  /** Running handlers by thread, so a cancellation can reach them. */
+  readonly #byThread = new Map<string, Set<AbortController>>();
+  /** Recently cancelled threads (bounded), so their queued and future messages are skipped. */
+  readonly #cancelled = new Set<string>();
+  readonly #prefetch: number;
+  readonly #concurrency: number;
+  #swarmCheck: NodeJS.Timeout | undefined;
   #handled = 0;
   #started = false;
 
@@ -53,6 +55,8 @@ export class AgentRuntime implements ContextOwner {
   ) {
     const { config } = bus;
     const concurrency = definition.concurrency ?? config.concurrency;
+    this.#concurrency = concurrency;
+    this.#prefetch = Math.max(definition.prefetch ?? config.prefetch, concurrency);
     this.log = bus.log.child({ agent: definition.name });
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes);
     this.context = new Context(this);
@@ -72,13 +76,14 @@ export class AgentRuntime implements ContextOwner {
         load: 0,
         handled: 0,
         concurrency,
+        groups: [],
       },
       this.log,
     );
     this.#mailbox = new Mailbox(bus.js, config.stream, {
       agent: definition.name,
       concurrency,
-      prefetch: definition.prefetch ?? Math.max(16, concurrency * 2),
+      prefetch: this.#prefetch,
       ackWaitMs: config.ackWaitMs,
       maxDeliver: config.maxDeliver,
       retryDelaysMs: config.retryDelaysMs,
@@ -108,11 +113,19 @@ export class AgentRuntime implements ContextOwner {
   /** Registers, starts consuming the mailbox and serving requests, then announces itself. */
   async start(): Promise<void> {
     const { config, jsm } = this.bus;
-    await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: 1000 });
+    const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
+    await this.#fitWindow();
+    this.#swarmCheck = setInterval(() => void this.#fitWindow(), config.heartbeatMs);
+    this.#swarmCheck.unref();
     await this.definition.onStart?.(this.context);
-    this.#requests = serveRequests(this.bus.nc, this.name, (req) => this.#onRequest(req), { log: this.log, maxMessageBytes: config.maxMessageBytes });
-    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) });
+    for (const group of this.definition.groups ?? []) await this.joinGroup(group);
+    this.#requests = serveRequests(this.bus.nc, this.name, (req, msg) => this.#onRequest(req, msg), {
+      log: this.log,
+      maxMessageBytes: config.maxMessageBytes,
+      onAnswer: (req, res, msg) => this.#storeFinal(req, res, msg),
+    });
+    await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) }, consumer);
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
     this.log.info("agent.started", { instance: this.instanceId, capabilities: this.definition.capabilities ?? [] });
@@ -131,6 +144,8 @@ export class AgentRuntime implements ContextOwner {
     if (this.#stopping.signal.aborted) return;
     const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
+    clearInterval(this.#swarmCheck);
+    for (const sub of this.#groups.values()) sub.unsubscribe();
     await this.#requests?.drain().catch(() => undefined);
     await this.#mailbox.stop(deadlineMs);
     // A handler that ignores its signal must not keep the agent from stopping; its message was handed back.
@@ -146,6 +161,42 @@ export class AgentRuntime implements ContextOwner {
     this.log.info("agent.stopped", { instance: this.instanceId, handled: this.#handled });
   }
 
+  /** Joins a group channel: its messages go to `onGroupMessage`. */
+  async joinGroup(group: string): Promise<void> {
+    if (this.#groups.has(group)) return;
+    const handler = this.definition.onGroupMessage;
+    const sub = this.bus.nc.subscribe(groupSubject(group), {
+      callback: (err, msg) => {
+        if (err || !handler || this.#stopping.signal.aborted) return;
+        const envelope = this.#decodeLive(msg, "group");
+        if (!envelope || envelope.from === this.name) return;
+        void this.#track(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((e: unknown) =>
+          this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
+        );
+      },
+    });
+    this.#groups.set(group, sub);
+    this.#presence.update({ groups: [...this.#groups.keys()] });
+    await this.bus.nc.flush();
+  }
+
+  /** Leaves a group channel. */
+  async leaveGroup(group: string): Promise<void> {
+    this.#groups.get(group)?.unsubscribe();
+    this.#groups.delete(group);
+    this.#presence.update({ groups: [...this.#groups.keys()] });
+  }
+
+  /** Cancels the thread here: running handlers' signals fire, queued and later messages of it are skipped. */
+  cancelThread(threadId: string, by: string, reason: string): void {
+    this.#cancelled.add(threadId);
+    if (this.#cancelled.size > 10_000) this.#cancelled.delete(this.#cancelled.values().next().value!);
+    const running = this.#byThread.get(threadId);
+    if (!running) return;
+    this.log.info("thread.cancelled", { thread: threadId, by, reason, running: running.size });
+    for (const c of running) c.abort(new AbortedError(`thread ${threadId} cancelled by ${by}: ${reason}`));
+  }
+
   /** Delivers a broadcast heard on `agents.all` by the host. */
   deliverBroadcast(envelope: Envelope): void {
     const handler = this.definition.onBroadcast;
@@ -156,13 +207,87 @@ export class AgentRuntime implements ContextOwner {
     );
   }
 
-  async #onRequest(request: Envelope): Promise<Reply> {
+  async #onRequest(request: Envelope, msg: Msg): Promise<Reply> {
     const handler = this.definition.onRequest;
     if (!handler) throw new NatterError(`agent "${this.name}" does not answer requests`, ERROR_CODES.notFound);
-    return this.#track(() => handler(request, this.context.bind(request)), request, "queue");
+    const streamed = msg.headers?.get(HEADERS.stream) === "1";
+    return this.#cancellable(request, async (signal) => {
+      try {
+        return await this.#track(() => handler(request, this.context.bind(request, { signal, streamed })), request, "queue");
+      } catch (err) {
+        if (signal.aborted && this.#cancelled.has(request.threadId ?? request.id)) throw new NatterError(String((signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
+        throw err;
+      }
+    });
   }
 
-  async #onDelivery(delivery: Delivery, signal: AbortSignal): Promise<void> {
+  /** A streamed request's answer is stored after its progress, so a resuming requester sees the end. */
+  #storeFinal(request: Envelope, response: Envelope, msg: Msg): void {
+    if (msg.headers?.get(HEADERS.stream) !== "1") return;
+    const { config } = this.bus;
+    publishEnvelope(this.bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs }).catch((err: unknown) =>
+      this.log.warn("progress.final_failed", { id: request.id, error: err }),
+    );
+  }
+
+  /** Runs `work` with a signal that fires on shutdown or when the message's thread is cancelled. */
+  async #cancellable<T>(envelope: Envelope, work: (signal: AbortSignal) => Promise<T>, outer: AbortSignal = this.#stopping.signal): Promise<T> {
+    const thread = envelope.threadId ?? envelope.id;
+    const controller = new AbortController();
+    if (this.#cancelled.has(thread)) controller.abort(new AbortedError(`thread ${thread} was cancelled`));
+    let set = this.#byThread.get(thread);
+    if (!set) this.#byThread.set(thread, (set = new Set()));
+    set.add(controller);
+    try {
+      return await work(AbortSignal.any([outer, controller.signal]));
+    } finally {
+      set.delete(controller);
+      if (set.size === 0) this.#byThread.delete(thread);
+    }
+  }
+
+  /** Decodes a message heard on a live subscription; bad ones are logged and dropped. */
+  #decodeLive(msg: Msg, what: string): Envelope | undefined {
+    try {
+      return decodeEnvelope(msg.data);
+    } catch (err) {
+      this.log.warn(`${what}.rejected`, { subject: msg.subject, reason: (err as Error).message, bytes: msg.data.length });
+      return undefined;
+    }
+  }
+
+  /** One instance reads ahead (priorities reorder within the window); in a swarm each holds only what it runs, so none idles while another hoards. */
+  async #fitWindow(): Promise<void> {
+    let instances: number;
+    try {
+      instances = (await listInstances(this.bus, this.log, this.name)).filter((r) => r.status !== "offline").length;
+    } catch (err) {
+      this.log.debug("swarm.check_failed", { error: err });
+      return;
+    }
+    const window = instances > 1 ? this.#concurrency : this.#prefetch;
+    this.#mailbox.setWindow(window);
+  }
+
+  async #onDelivery(delivery: Delivery, shutdown: AbortSignal): Promise<void> {
+    const { envelope } = delivery;
+    const thread = envelope.threadId ?? envelope.id;
+    if (this.#cancelled.has(thread)) {
+      this.log.info("message.skipped", { id: envelope.id, thread, reason: "its thread was cancelled" });
+      if (envelope.type === "direct" || envelope.type === "handoff") await this.#notify(envelope, "cancelled", { cancelled: true });
+      return;
+    }
+    try {
+      await this.#cancellable(envelope, (signal) => this.#dispatch(delivery, signal), shutdown);
+    } catch (err) {
+      // Cancelled work is finished work: acknowledge it and tell the sender, do not retry.
+      if (!this.#cancelled.has(thread) || shutdown.aborted) throw err;
+      this.log.info("message.cancelled", { id: envelope.id, thread });
+      if (envelope.type === "direct" || envelope.type === "handoff") await this.#notify(envelope, "cancelled", { cancelled: true });
+    }
+  }
+
+  async #dispatch(delivery: Delivery, signal: AbortSignal): Promise<void> {
     const { envelope } = delivery;
     const ctx = this.context.bind(envelope, { signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
     if (envelope.type === "direct" || envelope.type === "handoff") {

@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+/** An environment value of digits from `min` to `max`, parsed to a number; the message names the range. */
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(
     v.string(),
     v.regex(/^\d+$/, `expected a whole number from ${min} to ${max}`),
@@ -44,6 +45,7 @@ const SETTINGS = {
   connectTimeoutMs: { env: "NATTER_CONNECT_TIMEOUT_MS", schema: int(100), fallback: "5000" },
   maxMessageBytes: { env: "NATTER_MAX_MESSAGE_BYTES", schema: int(256, 64 * 1024 * 1024), fallback: "1048576" },
   concurrency: { env: "NATTER_CONCURRENCY", schema: int(1, 10_000), fallback: "8" },
+  prefetch: { env: "NATTER_PREFETCH", schema: int(1, 100_000), fallback: "1024" },
   maxQueuedRequests: { env: "NATTER_MAX_QUEUED_REQUESTS", schema: int(0, 1_000_000), fallback: "1000" },
   ackWaitMs: { env: "NATTER_ACK_WAIT_MS", schema: int(1000), fallback: "30000" },
   maxDeliver: { env: "NATTER_MAX_DELIVER", schema: int(1, 1000), fallback: "5" },

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, ReplayPolicy, type ConsumerConfig, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, ReplayPolicy, type ConsumerConfig, type ConsumerInfo, type JetStreamManager } from "@nats-io/jetstream";
 import { mailboxConsumerTemplate } from "../transport/streams.ts";
 import { msToNanos } from "../transport/time.ts";
 import { directSubject } from "../protocol/subjects.ts";
@@ -28,7 +28,7 @@ export function mailboxConsumerConfig(opts: MailboxConsumerOptions): ConsumerCon
   };
 }
 
-/** Creates the durable mailbox consumer, or updates it to the wanted settings; idempotent. */
-export async function ensureMailboxConsumer(jsm: JetStreamManager, opts: MailboxConsumerOptions): Promise<void> {
-  await jsm.consumers.add(opts.stream, mailboxConsumerConfig(opts));
+/** Creates the durable mailbox consumer, or updates it to the wanted settings; idempotent. Returns its info. */
+export async function ensureMailboxConsumer(jsm: JetStreamManager, opts: MailboxConsumerOptions): Promise<ConsumerInfo> {
+  return jsm.consumers.add(opts.stream, mailboxConsumerConfig(opts));
 }

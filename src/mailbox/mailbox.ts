@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -72,13 +72,20 @@ export class Mailbox {
     return this.#running.size;
   }
 
-  /** Starts pulling; handlers run until {@link stop}. */
-  async start(handlers: MailboxHandlers): Promise<void> {
+  /** Starts pulling; handlers run until {@link stop}. `info`, when the caller just created the consumer, saves asking the server for it. */
+  async start(handlers: MailboxHandlers, info?: ConsumerInfo): Promise<void> {
     this.#handlers = handlers;
-    const consumer = await this.js.consumers.get(this.stream, this.options.agent);
+    const consumer = info ? this.js.consumers.getConsumerFromInfo(info) : await this.js.consumers.get(this.stream, this.options.agent);
     this.#keepAlive = setInterval(() => this.#touchHeld(), Math.max(500, Math.floor(this.options.ackWaitMs / 3)));
     this.#keepAlive.unref();
     this.#loop = this.#pull(consumer);
+  }
+
+  /** Changes how many messages are held at once (running plus waiting). */
+  setWindow(prefetch: number): void {
+    if (prefetch === this.options.prefetch) return;
+    this.options.prefetch = Math.max(prefetch, 1);
+    this.#kick();
   }
 
   /** Re-issues the pull at once; call after a reconnect so no server-side pull is waited on in vain. */

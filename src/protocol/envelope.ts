@@ -4,12 +4,12 @@ import { ValidationError } from "../errors.ts";
 import { AgentNameSchema } from "./names.ts";
 
 /** Every kind of message on the wire. */
-export const MESSAGE_TYPES = ["direct", "request", "response", "handoff", "broadcast", "announcement", "heartbeat"] as const;
+export const MESSAGE_TYPES = ["direct", "request", "response", "handoff", "broadcast", "announcement", "heartbeat", "progress", "cancel", "group"] as const;
 /** One of {@link MESSAGE_TYPES}. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Types that are addressed to everyone and carry no `to`. */
-const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcement", "heartbeat"]);
+const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcement", "heartbeat", "cancel", "group"]);
 
 /** Default priority, 1 most urgent and 5 least. */
 export const DEFAULT_PRIORITY = 3;
@@ -57,7 +57,8 @@ export const EnvelopeSchema = v.pipe(
     "the envelope must be a JSON object",
   ),
   v.check((e) => UNADDRESSED.has(e.type) || e.to !== undefined, (i) => `a ${(i.input as { type: string }).type} message needs "to"`),
-  v.transform((e) => ({ ...e, priority: e.priority ?? (e.type === "handoff" ? HANDOFF_PRIORITY : DEFAULT_PRIORITY) })),
+  // Assign onto valibot's fresh output object rather than spread it: this runs for every message sent and received.
+  v.transform((e) => Object.assign(e, { priority: e.priority ?? (e.type === "handoff" ? HANDOFF_PRIORITY : DEFAULT_PRIORITY) })),
 );
 
 /** A validated envelope, with defaults applied. */
@@ -72,7 +73,9 @@ export function newId(): string {
 
 /** Builds a valid envelope, filling id, timestamp, priority and metadata; throws ValidationError on bad fields. */
 export function createEnvelope(input: EnvelopeInput): Envelope {
-  return validateEnvelope({ id: newId(), timestamp: new Date().toISOString(), metadata: {}, ...stripUndefined(input) });
+  const value: Record<string, unknown> = { id: newId(), timestamp: new Date().toISOString(), metadata: {} };
+  for (const [key, val] of Object.entries(input)) if (val !== undefined) value[key] = val;
+  return validateEnvelope(value);
 }
 
 /** Validates an already-parsed value as an envelope. */
@@ -134,8 +137,4 @@ function jsonDepth(value: unknown): number {
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
   return max;
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, val]) => val !== undefined)) as T;
 }

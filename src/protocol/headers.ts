@@ -4,6 +4,8 @@ export const HEADERS = {
   error: "Natter-Error",
   /** A failed request: the error's code (`handler_error`, `bad_request`, `overloaded`, …). */
   errorCode: "Natter-Error-Code",
+  /** On a request: the requester follows stored progress, so the answer is stored too. */
+  stream: "Natter-Stream",
   /** JetStream de-duplication id; natter sets it to the envelope id. */
   msgId: "Nats-Msg-Id",
 } as const;
@@ -15,4 +17,13 @@ export const ERROR_CODES = {
   notFound: "no_handler",
   overloaded: "overloaded",
   aborted: "aborted",
+  cancelled: "cancelled",
+} as const;
+
+/** Headers of a dead letter: why and how often the original failed. */
+export const DEAD_LETTER_HEADERS = {
+  error: HEADERS.error,
+  deliveries: "Natter-Deliveries",
+  originalSeq: "Natter-Original-Seq",
+  originalSubject: "Natter-Original-Subject",
 } as const;

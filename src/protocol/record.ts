@@ -30,6 +30,8 @@ export const AgentRecordSchema = v.object({
   concurrency: v.optional(Count),
   /** Messages handled since start. */
   handled: v.optional(Count, 0),
+  /** Group channels the instance has joined. */
+  groups: v.optional(v.array(v.string()), []),
   /** Ed25519 public key (NKey, "U…") the instance signs with, when signing is on. */
   publicKey: v.optional(v.string()),
 });

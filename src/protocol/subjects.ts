@@ -36,12 +36,29 @@ export function deadLetterSubject(agent: string): string {
   return `agents.dlq.${assertAgentName(agent)}`;
 }
 
+/** Where cancellations of threads are announced to every agent. */
+export const CANCEL_SUBJECT = "agents.cancel";
+
+/** Stored progress of request `requestId` made by `requester`; the stream sequence is the resume cursor. */
+export function progressSubject(requester: string, requestId: string): string {
+  if (!/^[^.*>\s]+$/.test(requestId)) throw new Error(`request id ${JSON.stringify(requestId)} is not a subject token`);
+  return `agents.progress.${assertAgentName(requester, "requester")}.${requestId}`;
+}
+
+/** A named channel agents join, like a Slack channel. */
+export function groupSubject(group: string): string {
+  return `agents.group.${assertAgentName(group, "group name")}`;
+}
+
 /** Subject patterns the stream captures, by purpose; used by provisioning and filters. */
 export const SUBJECT_PATTERNS = {
   all: ALL_SUBJECT,
   direct: "agents.direct.*",
   handoff: "agents.handoff.*.to.*",
   deadLetter: "agents.dlq.*",
+  cancel: CANCEL_SUBJECT,
+  progress: "agents.progress.*.*",
+  group: "agents.group.*",
   request: "agents.request.*",
   response: "agents.response.*.*",
 } as const;
@@ -53,7 +70,10 @@ export type ParsedSubject =
   | { kind: "request"; agent: string }
   | { kind: "response"; agent: string; requestId: string }
   | { kind: "handoff"; from: string; to: string }
-  | { kind: "deadLetter"; agent: string };
+  | { kind: "deadLetter"; agent: string }
+  | { kind: "cancel" }
+  | { kind: "progress"; agent: string; requestId: string }
+  | { kind: "group"; group: string };
 
 /** Parses a natter subject; undefined for anything else. */
 export function parseSubject(subject: string): ParsedSubject | undefined {
@@ -61,12 +81,15 @@ export function parseSubject(subject: string): ParsedSubject | undefined {
   if (t[0] !== ROOT) return undefined;
   const [, kind, a, b, c] = t;
   if (t.length === 2 && kind === "all") return { kind: "all" };
+  if (t.length === 2 && kind === "cancel") return { kind: "cancel" };
   if (t.length === 3 && a) {
     if (kind === "direct") return { kind: "direct", agent: a };
     if (kind === "request") return { kind: "request", agent: a };
     if (kind === "dlq") return { kind: "deadLetter", agent: a };
+    if (kind === "group") return { kind: "group", group: a };
   }
   if (t.length === 4 && kind === "response" && a && b) return { kind: "response", agent: a, requestId: b };
+  if (t.length === 4 && kind === "progress" && a && b) return { kind: "progress", agent: a, requestId: b };
   if (t.length === 5 && kind === "handoff" && a && b === "to" && c) return { kind: "handoff", from: a, to: c };
   return undefined;
 }

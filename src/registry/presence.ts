@@ -15,6 +15,8 @@ export class Presence {
   #pending: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #lastWrite = 0;
+  /** Status in the last write, so a change undone before its write comes due is not written. */
+  #writtenStatus: AgentStatus | undefined;
   #closed = false;
 
   constructor(
@@ -49,8 +51,8 @@ export class Presence {
   }
 
   /** Changes fields; the write is coalesced with others close in time. */
-  update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey">>): void {
-    const statusChanged = patch.status !== undefined && patch.status !== this.#record.status;
+  update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey" | "groups">>): void {
+    const statusChanged = (patch.status !== undefined && patch.status !== this.#record.status) || patch.groups !== undefined;
     this.#record = { ...this.#record, ...patch };
     if (statusChanged) this.#schedule();
   }
@@ -71,7 +73,8 @@ export class Presence {
     const wait = Math.max(0, this.#lastWrite + MIN_WRITE_GAP_MS - Date.now());
     this.#pending = setTimeout(() => {
       this.#pending = undefined;
-      void this.#write();
+      // A handler that went busy and back to available within the gap leaves nothing new to tell.
+      if (this.#record.status !== this.#writtenStatus) void this.#write();
     }, wait);
   }
 
@@ -88,6 +91,7 @@ export class Presence {
   async #put(): Promise<void> {
     this.#lastWrite = Date.now();
     this.#record = { ...this.#record, lastHeartbeat: new Date().toISOString() };
+    this.#writtenStatus = this.#record.status;
     try {
       await this.kv.put(this.key, JSON.stringify(this.#record));
     } catch (err) {

@@ -1,3 +1,4 @@
+import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { Logger } from "../logger.ts";
 import { decodeRecord, type AgentRecord, type AgentStatus } from "../protocol/record.ts";
@@ -17,12 +18,38 @@ export interface AgentInfo {
   instances: AgentRecord[];
 }
 
-/** Every instance record in the registry bucket (invalid entries are logged and skipped). */
-export async function listInstances(kv: KV, log?: Logger): Promise<AgentRecord[]> {
-  const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
-  const entries = await Promise.all(keys.map((k) => kv.get(k)));
-  return entries.flatMap((e) => (e ? toRecord(e, log) : []));
+/** The registry as seen through its KV bucket: where to read it from. */
+export interface RegistryHandle {
+  js: JetStreamClient;
+  registry: KV;
+  config: { registryBucket: string };
+}
+
+/**
+ * Every instance record in the registry (invalid entries are logged and skipped), or those of one agent.
+ * One ordered consumer reads the latest value of each key; it stops at the count the server gave when it
+ * started, so entries rewritten meanwhile (heartbeats) cannot keep it reading.
+ */
+export async function listInstances(bus: RegistryHandle, log?: Logger, agent?: string): Promise<AgentRecord[]> {
+  const bucket = bus.config.registryBucket;
+  const consumer = await bus.js.consumers.get(`KV_${bucket}`, {
+    filter_subjects: `$KV.${bucket}.${agent ? `${agent}.*` : ">"}`,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+  });
+  const expected = (await consumer.info(true)).num_pending;
+  const out: AgentRecord[] = [];
+  if (expected === 0) return out;
+  const messages = await consumer.fetch({ max_messages: expected, expires: 5000 });
+  for await (const m of messages) {
+    const op = m.headers?.get("KV-Operation");
+    if (op === "DEL" || op === "PURGE" || m.data.length === 0) continue;
+    try {
+      out.push(decodeRecord(m.data));
+    } catch (err) {
+      log?.warn("registry.invalid_entry", { subject: m.subject, reason: (err as Error).message });
+    }
+  }
+  return out;
 }
 
 /** Decodes a KV entry into a record, or nothing for deletes and bad values. */

@@ -16,6 +16,8 @@ export interface ServeOptions {
   log: Logger;
   /** Largest response in bytes; a bigger reply is turned into an error. */
   maxMessageBytes: number;
+  /** Told of every answer sent to a valid request, success or error. */
+  onAnswer?: (request: Envelope, response: Envelope, msg: Msg) => void;
 }
 
 /**
@@ -70,6 +72,7 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
       throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, "too_large");
     }
     msg.respond(data);
+    options.onAnswer?.(request, response, msg);
   } catch (thrown) {
     const err = toError(thrown);
     log.warn("rpc.handler_failed", { id: request.id, from: request.from, error: err });
@@ -94,6 +97,7 @@ function respondError(msg: Msg, agent: string, request: Envelope | undefined, er
   });
   try {
     msg.respond(encodeEnvelope(body), { headers: h });
+    if (request) options.onAnswer?.(request, body, msg);
   } catch (respondErr) {
     options.log.error("rpc.respond_failed", { error: respondErr });
   }

@@ -59,8 +59,15 @@ test("registry: status is busy while a handler runs and available after", async 
 test("registry: a graceful stop marks the entry offline at once", async () => {
   const h = await startHostProcess(["test/fixtures/worker.ts"], { NATS_URL: srv.url, WORKER_NAME: "Polite", ...BEAT });
   assert.equal((await client.getAgent("Polite"))?.status, "available");
+  // Watch the entry rather than read it after exit: with 0.5 s beats it expires 1.5 s after the last write.
+  const writes: string[] = [];
+  const watch = await client.bus.registry.watch({ key: "Polite.*" });
+  void (async () => {
+    for await (const e of watch) if (e.operation === "PUT") writes.push(e.json<{ status: string }>().status);
+  })();
   assert.equal(await h.kill("SIGTERM"), 0, "exits 0 on SIGTERM");
-  assert.equal((await client.getAgent("Polite"))?.status, "offline");
+  await waitFor("the offline write", 5000, () => writes.at(-1) === "offline");
+  watch.stop();
 });
 
 test("registry: an agent killed without goodbye drops out within the TTL", async () => {

@@ -30,7 +30,7 @@ export async function startHostProcess(modules: string[], env: Record<string, st
       proc.stderr!.on("data", check);
     }),
     exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000)),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
   ]);
   if (!ready) {
     proc.kill("SIGKILL");

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
+import { findNatsServer, freePort, isListening } from "../../src/transport/embedded.ts";
+
+export { freePort };
 
 /** A private nats-server started for one test file. */
 export interface TestServer {
@@ -41,25 +43,7 @@ process.on("exit", () => {
 });
 
 /** Path of the nats-server binary, or a clear error saying how to install it. */
-export function natsServerBinary(): string {
-  const candidates = [process.env.NATS_SERVER_BIN, ...(process.env.PATH ?? "").split(":").map((d) => join(d, "nats-server")), "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
-  const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found) throw new Error("nats-server is not installed: on Debian/Ubuntu run `apt-get install -y nats-server`, on macOS `brew install nats-server`, or set NATS_SERVER_BIN");
-  return found;
-}
-
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
+const natsServerBinary = (): string => findNatsServer();
 
 /** Starts a private nats-server with JetStream on a random port and a temporary store. */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -205,13 +189,5 @@ async function jetStreamReady(urls: string[]): Promise<void> {
 }
 
 function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ port, host: "127.0.0.1" });
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once("error", () => resolve(false));
-  });
+  return isListening(`nats://127.0.0.1:${port}`, 1000);
 }
-

@@ -43,7 +43,7 @@ test("provision: creates the stream and bucket, and a second run changes nothing
   await provision(jsm, config);
   const second = await jsm.streams.info("AGENTS");
   assert.deepEqual(second.config, first.config);
-  assert.deepEqual(first.config.subjects, ["agents.all", "agents.direct.*", "agents.handoff.*.to.*", "agents.dlq.*"]);
+  assert.deepEqual(first.config.subjects, ["agents.all", "agents.direct.*", "agents.handoff.*.to.*", "agents.dlq.*", "agents.cancel", "agents.progress.*.*", "agents.group.*"]);
   assert.ok(!first.config.subjects.some((s) => s.startsWith("agents.request") || s.startsWith("agents.response")), "requests must not be captured");
   assert.equal(await ensureStream(jsm, agentsStreamConfig(config)), "unchanged");
   assert.equal(await ensureStream(jsm, registryStreamConfig(config)), "unchanged");

@@ -1,0 +1,44 @@
+// Entry of a bench peer process (forked by peer.ts): runs one role, reports ready over IPC, stops on request.
+import { connect } from "@nats-io/transport-node";
+import { defineAgent, loadConfig, startHost } from "../index.ts";
+import { startA2aServer } from "./a2a-server.ts";
+import type { PeerReady, PeerRole } from "./peer.ts";
+import { startScalePeer } from "./scale-peer.ts";
+import { RAW_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
+
+type Stop = () => Promise<void>;
+
+const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number>) => Promise<{ data: PeerReady; stop: Stop }>> = {
+  "raw-echo": async (url) => {
+    const nc = await connect({ servers: url, name: "bench-raw-echo" });
+    nc.subscribe(RAW_ECHO_SUBJECT, { callback: (err, msg) => void (err ? undefined : msg.respond(msg.data)) });
+    await nc.flush();
+    return { data: {}, stop: () => nc.drain() };
+  },
+  "natter-echo": async () => {
+    const echo = defineAgent({ name: NATTER_ECHO_AGENT, onRequest: (msg) => msg.content });
+    const host = await startHost({ agents: [echo], config: loadConfig() });
+    return { data: {}, stop: () => host.stop() };
+  },
+  "a2a-server": async () => startA2aServer(),
+  "scale-raw": async (url, args) => startScalePeer("raw", url, Number(args.agents)),
+  "scale-natter": async (url, args) => startScalePeer("natter", url, Number(args.agents)),
+};
+
+async function main(): Promise<void> {
+  const [role, rawArgs] = process.argv.slice(2);
+  const start = ROLES[role as PeerRole];
+  if (!start || !process.send) throw new Error(`usage: forked by src/bench/peer.ts with a role (${Object.keys(ROLES).join(", ")})`);
+  const url = process.env.NATS_URL ?? "";
+  const { data, stop } = await start(url, JSON.parse(rawArgs ?? "{}") as Record<string, string | number>);
+  process.on("message", (m) => {
+    if ((m as { type?: string }).type !== "stop") return;
+    void stop().finally(() => process.exit(0));
+  });
+  process.send({ type: "ready", data });
+}
+
+main().catch((err: unknown) => {
+  process.send?.({ type: "error", error: (err as Error).stack ?? String(err) });
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+import { cpus, totalmem } from "node:os";
+import { loadConfig } from "../config/config.ts";
+import { a2aCase } from "./cases/a2a.ts";
+import { broadcastCase } from "./cases/broadcast.ts";
+import { directCase } from "./cases/direct.ts";
+import { handoffCase } from "./cases/handoff.ts";
+import { requestCase } from "./cases/request.ts";
+import { scaleCase } from "./cases/scale.ts";
+import { SIZES, type BenchContext } from "./context.ts";
+import type { BenchOptions } from "./options.ts";
+import type { Row } from "./report.ts";
+import { startBenchServer } from "./server.ts";
+
+/** The machine and software a run measured. */
+export interface BenchMachine {
+  cpus: number;
+  cpuModel: string;
+  memoryGB: number;
+  node: string;
+  natsServer: string;
+  platform: string;
+}
+
+/** Everything one run produced. */
+export interface BenchResult {
+  machine: BenchMachine;
+  mode: "quick" | "full";
+  seconds: number;
+  rows: Row[];
+}
+
+/** Starts a private nats-server and runs every case against it, raw NATS and natter side by side. */
+export async function runBench(options: BenchOptions, progress: (line: string) => void): Promise<BenchResult> {
+  const started = performance.now();
+  const server = await startBenchServer();
+  try {
+    const config = loadConfig({ NATS_URL: server.url, NATTER_LOG_LEVEL: process.env.NATTER_LOG_LEVEL ?? "warn" });
+    const ctx: BenchContext = { url: server.url, config, sizes: options.quick ? SIZES.quick : SIZES.full, progress };
+    const rows: Row[] = [];
+    rows.push(...(await requestCase(ctx)));
+    rows.push(...(await directCase(ctx)));
+    rows.push(...(await broadcastCase(ctx)));
+    for (const n of options.agents) rows.push(...(await scaleCase(ctx, n)));
+    rows.push(...(await handoffCase(ctx)));
+    rows.push(...(await a2aCase(ctx)));
+    const cpu = cpus();
+    return {
+      machine: {
+        cpus: cpu.length,
+        cpuModel: cpu[0]?.model ?? "unknown",
+        memoryGB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+        node: process.version,
+        natsServer: server.version,
+        platform: `${process.platform} ${process.arch}`,
+      },
+      mode: options.quick ? "quick" : "full",
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      rows,
+    };
+  } finally {
+    await server.dispose();
+  }
+}

@@ -1,0 +1,195 @@
+import { text as readAll } from "node:stream/consumers";
+import * as v from "valibot";
+import { ConfigError, type Client } from "../../index.ts";
+import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FLAG, duration, parseCommand, wholeNumber } from "../args.ts";
+import type { Command } from "../command.ts";
+import { preview } from "../format.ts";
+import type { Io } from "../io.ts";
+import { openCliClient } from "../session.ts";
+
+const TALK_OPTIONS = {
+  ...COMMON_OPTIONS,
+  as: { type: "string" },
+  priority: { type: "string", short: "p" },
+  thread: { type: "string" },
+  metadata: { type: "string", short: "m" },
+} as const;
+const TALK_SCHEMA = {
+  ...COMMON_SCHEMA,
+  as: v.optional(FLAG.agentName, "cli"),
+  priority: v.optional(v.pipe(wholeNumber(1, "a priority from 1 (most urgent) to 5"), v.maxValue(5, "expected a priority from 1 (most urgent) to 5"))),
+  thread: v.optional(FLAG.id),
+  metadata: v.optional(
+    v.pipe(
+      v.string(),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        try {
+          const parsed: unknown = JSON.parse(dataset.value);
+          if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+        } catch {
+          // reported below
+        }
+        addIssue({ message: `expected a JSON object, e.g. '{"ticket":42}'` });
+        return NEVER;
+      }),
+    ),
+  ),
+};
+const TALK_HELP = `      --as NAME        speak as agent NAME (default cli)
+  -p, --priority N     1 (most urgent) to 5, default 3
+      --thread ID      attach to an existing conversation
+  -m, --metadata JSON  a JSON object sent as the message's metadata
+  -s, --server URL     NATS server URL (default NATS_URL)
+TEXT is the remaining arguments joined by spaces; "-" reads it from standard input.`;
+
+/** `natter send AGENT TEXT`. */
+export const sendCommand: Command = {
+  name: "send",
+  summary: "store a direct message in an agent's mailbox",
+  help: `usage: natter send AGENT TEXT... [--notify] [--handoff] [options]
+
+Stores TEXT in AGENT's mailbox (agents.direct.AGENT); it is delivered when AGENT runs, even if it is
+offline now. Prints the stored sequence and the message id.
+
+      --notify         ask for the completion notice (it lands in the sender's mailbox, which nobody reads
+                       for cli: see it with natter replay --to cli); off by default
+      --handoff        send as a handoff (urgent, plus a record on agents.handoff.FROM.to.AGENT)
+      --json           {"seq": N, "envelope": {...}}
+${TALK_HELP}`,
+  async run(argv, io) {
+    const { flags, positionals } = parseCommand("send", argv, { ...TALK_OPTIONS, notify: { type: "boolean" }, handoff: { type: "boolean" } }, {
+      ...TALK_SCHEMA,
+      notify: v.optional(v.boolean()),
+      handoff: v.optional(v.boolean()),
+    });
+    const [to, content] = await recipientAndText("send", positionals, io);
+    return withClient(io, flags.server, flags.as, async (c) => {
+      const options = { notify: flags.notify === true, ...(flags.priority ? { priority: flags.priority } : {}), ...(flags.thread ? { threadId: flags.thread } : {}) };
+      const sent = flags.handoff ? await c.handoffToAgent(to, content, flags.metadata, options) : await c.sendDirectMessage(to, content, flags.metadata, options);
+      await warnIfAbsent(io, c, to);
+      if (flags.json) await io.out(JSON.stringify({ seq: sent.seq, envelope: sent.envelope }));
+      else await io.out(`sent #${sent.seq} to ${to} (id ${sent.envelope.id}, thread ${sent.envelope.threadId ?? sent.envelope.id})`);
+      return EXIT.ok;
+    });
+  },
+};
+
+/** `natter ask AGENT TEXT`. */
+export const askCommand: Command = {
+  name: "ask",
+  summary: "ask an agent and print its answer (core request-reply)",
+  help: `usage: natter ask AGENT TEXT... [--timeout 10s] [options]
+       natter ask --capability CAP TEXT... [options]
+
+Sends TEXT as a request to AGENT (agents.request.AGENT, one instance answers) and prints the answer's
+content. Exit 3 when no instance is serving requests or none answered in time, 1 when its handler failed.
+
+      --timeout DUR    how long to wait: 30s, 500ms, 2m, or a bare number of seconds (default NATTER_REQUEST_TIMEOUT_MS)
+      --capability CAP ask the least busy live agent that has capability CAP (then AGENT is omitted)
+      --json           the whole response envelope
+${TALK_HELP}`,
+  async run(argv, io) {
+    const { flags, positionals } = parseCommand("ask", argv, { ...TALK_OPTIONS, timeout: { type: "string" }, capability: { type: "string" } }, {
+      ...TALK_SCHEMA,
+      timeout: v.optional(duration),
+      capability: v.optional(v.string()),
+    });
+    const capability = flags.capability;
+    let to: string | undefined;
+    let content: string;
+    if (capability !== undefined) {
+      if (positionals.length === 0) throw new ConfigError('ask: expected TEXT, e.g. natter ask --capability weather "Paris?"');
+      content = await textOf(positionals, io);
+    } else [to, content] = await recipientAndText("ask", positionals, io);
+    return withClient(io, flags.server, flags.as, async (c) => {
+      const target = to ?? (await c.pickAgent(capability!));
+      const response = await c.requestFromAgent(target, content, {
+        signal: io.signal,
+        ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+        ...(flags.metadata ? { metadata: flags.metadata } : {}),
+        ...(flags.priority ? { priority: flags.priority } : {}),
+        ...(flags.thread ? { threadId: flags.thread } : {}),
+      });
+      await io.out(flags.json ? JSON.stringify(response) : response.content);
+      return EXIT.ok;
+    });
+  },
+};
+
+/** `natter broadcast TEXT`. */
+export const broadcastCommand: Command = {
+  name: "broadcast",
+  summary: "tell every running agent something, on agents.all",
+  help: `usage: natter broadcast TEXT... [options]
+
+Publishes TEXT on agents.all (stored in the stream too); every running agent with an onBroadcast
+handler hears it. Prints the stored sequence and the message id.
+
+      --json           {"seq": N, "envelope": {...}}
+${TALK_HELP}`,
+  async run(argv, io) {
+    const { flags, positionals } = parseCommand("broadcast", argv, TALK_OPTIONS, TALK_SCHEMA);
+    if (positionals.length === 0) throw new ConfigError('broadcast: expected TEXT, e.g. natter broadcast "deploy at noon"');
+    const content = await textOf(positionals, io);
+    return withClient(io, flags.server, flags.as, async (c) => {
+      const sent = await c.broadcastMessage(content, flags.metadata, { ...(flags.priority ? { priority: flags.priority } : {}), ...(flags.thread ? { threadId: flags.thread } : {}) });
+      if (flags.json) await io.out(JSON.stringify({ seq: sent.seq, envelope: sent.envelope }));
+      else await io.out(`broadcast #${sent.seq} ${preview(content)} (id ${sent.envelope.id})`);
+      return EXIT.ok;
+    });
+  },
+};
+
+/** `natter cancel THREAD`. */
+export const cancelCommand: Command = {
+  name: "cancel",
+  summary: "cancel a conversation: every agent working on the thread stops",
+  help: `usage: natter cancel THREAD_ID [REASON...] [options]
+
+Publishes a cancellation of THREAD_ID on agents.cancel. Every running agent aborts the handlers working on
+that thread (their ctx.signal fires) and skips its queued messages; senders get a "cancelled" notice.
+
+      --json           {"thread": "..."}
+${TALK_HELP}`,
+  async run(argv, io) {
+    const { flags, positionals } = parseCommand("cancel", argv, TALK_OPTIONS, TALK_SCHEMA);
+    const [thread, ...reason] = positionals;
+    const id = v.safeParse(FLAG.id, thread);
+    if (thread === undefined || !id.success) throw new ConfigError(`THREAD_ID: expected the id of a conversation (natter replay shows thread=…), got ${JSON.stringify(thread ?? "")}`);
+    return withClient(io, flags.server, flags.as, async (c) => {
+      await c.cancel(thread, reason.length > 0 ? reason.join(" ") : "cancelled from the natter CLI");
+      await io.out(flags.json ? JSON.stringify({ thread }) : `cancelled thread ${thread}`);
+      return EXIT.ok;
+    });
+  },
+};
+
+async function recipientAndText(command: string, positionals: readonly string[], io: Io): Promise<[string, string]> {
+  const [to, ...words] = positionals;
+  if (to === undefined || words.length === 0) throw new ConfigError(`${command}: expected AGENT and TEXT, e.g. natter ${command} Echo "hello"`);
+  const name = v.safeParse(FLAG.agentName, to);
+  if (!name.success) throw new ConfigError(`AGENT: ${name.issues[0]!.message}, got ${JSON.stringify(to)}`);
+  return [to, await textOf(words, io)];
+}
+
+async function textOf(words: readonly string[], io: Io): Promise<string> {
+  if (words.length === 1 && words[0] === "-") {
+    if (io.stdinIsTTY) throw new ConfigError('TEXT: "-" reads standard input, which is a terminal; pipe the text in');
+    return (await readAll(process.stdin)).replace(/\n$/, "");
+  }
+  return words.join(" ");
+}
+
+async function withClient(io: Io, server: string | undefined, as: string, run: (c: Client) => Promise<number>): Promise<number> {
+  const client = await openCliClient(io, server, as);
+  try {
+    return await run(client);
+  } finally {
+    await client.close();
+  }
+}
+
+async function warnIfAbsent(io: Io, c: Client, to: string): Promise<void> {
+  const agent = await c.getAgent(to);
+  if (!agent || agent.status === "offline") io.err(`note: agent ${to} is not running; the message waits in its mailbox until it starts`);
+}

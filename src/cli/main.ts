@@ -1,0 +1,87 @@
+import { AbortedError, AgentUnavailableError, ConfigError, NatterError, RequestTimeoutError, ValidationError } from "../index.ts";
+import { EXIT, EXIT_HELP } from "./args.ts";
+import type { Command } from "./command.ts";
+import { agentsCommand } from "./commands/agents.ts";
+import { replayCommand } from "./commands/replay.ts";
+import { tailCommand } from "./commands/tail.ts";
+import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
+import { threadCommand } from "./commands/thread.ts";
+import { Io } from "./io.ts";
+
+const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand];
+
+const VERSION = "0.1.0";
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: natter COMMAND [options]   (natter COMMAND --help for details)
+
+See and debug a natter agent network: the registry, the AGENTS stream, live traffic; talk to agents.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Every command takes --json (machine-readable output), --server URL and -h/--help.
+${EXIT_HELP}`;
+}
+
+/** Runs `natter` with `argv` (after the program name); returns the exit code. Never throws. */
+export async function runNatter(argv: readonly string[]): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new AbortedError("interrupted"));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // `natter replay | head` closes the pipe early: that is a normal end, not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(EXIT.ok);
+  });
+  const io = new Io(stop.signal);
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined) {
+      io.err(usage());
+      return EXIT.usage;
+    }
+    if (name === "--help" || name === "-h" || name === "help") {
+      await io.out(usage());
+      return EXIT.ok;
+    }
+    if (name === "--version" || name === "-V") {
+      await io.out(VERSION);
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      io.err(`natter: unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(", ")} (natter --help)`);
+      return EXIT.usage;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      await io.out(`${command.help}\n\n${EXIT_HELP}`);
+      return EXIT.ok;
+    }
+    return await command.run(rest, io);
+  } catch (err) {
+    const [code, message] = describeFailure(err, io);
+    io.err(`natter: ${message}`);
+    return code;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The exit code and one line for anything a command threw; a stack only for bugs, and only at debug level. */
+function describeFailure(err: unknown, io: Io): [number, string] {
+  if (err instanceof ConfigError || err instanceof ValidationError) return [EXIT.usage, err.message];
+  if (err instanceof AgentUnavailableError || err instanceof RequestTimeoutError) return [EXIT.unavailable, err.message];
+  if (err instanceof AbortedError) return [EXIT.interrupted, "interrupted"];
+  if (err instanceof NatterError) return [err.code === "connect_failed" ? EXIT.unavailable : EXIT.failure, err.message];
+  const e = err instanceof Error ? err : new Error(String(err));
+  // Errors of the NATS client itself: the server said no, or went away.
+  if (/^(JetStream|Timeout|Connection|Closed|Drain|Request|NoResponders|Permission|Protocol)/.test(e.name)) {
+    const away = /^(Timeout|Connection|Closed|NoResponders)/.test(e.name);
+    const hint = e.name === "JetStreamNotEnabled" ? " (start nats-server with -js, or point NATS_URL at one that has JetStream)" : "";
+    return [away ? EXIT.unavailable : EXIT.failure, `NATS: ${e.message}${hint}`];
+  }
+  return [EXIT.failure, io.env.NATTER_LOG_LEVEL === "debug" ? (e.stack ?? e.message) : `${e.message} (NATTER_LOG_LEVEL=debug shows where)`];
+}

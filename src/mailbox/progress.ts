@@ -1,0 +1,63 @@
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "../logger.ts";
+import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+
+/** One stored progress event (or the final answer) of a streamed request. */
+export interface ProgressEvent {
+  envelope: Envelope;
+  /** Stream sequence: pass it as `afterSeq` to resume right after this event. */
+  seq: number;
+  /** True for the final answer, which ends the stream. */
+  final: boolean;
+}
+
+/**
+ * Reads the stored progress of one request in order, from the start or after `afterSeq`,
+ * until the final answer. An ordered consumer: nothing durable is created, nothing is acknowledged.
+ */
+export async function* readProgress(js: JetStreamClient, stream: string, subject: string, options: { afterSeq?: number; signal?: AbortSignal; log?: Logger } = {}): AsyncGenerator<ProgressEvent> {
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: subject,
+    ...(options.afterSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
+  });
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
+  const stop = () => messages.stop();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const m of messages) {
+      let envelope: Envelope;
+      try {
+        envelope = decodeEnvelope(m.data);
+      } catch (err) {
+        options.log?.warn("progress.rejected", { subject, seq: m.seq, reason: (err as Error).message });
+        continue;
+      }
+      const final = envelope.type === "response";
+      yield { envelope, seq: m.seq, final };
+      if (final) return;
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    messages.stop();
+  }
+}
+
+/** The last `limit` valid envelopes stored on `subject`, oldest first (an ordered consumer; nothing is acknowledged). */
+export async function readHistory(js: JetStreamClient, stream: string, subject: string, limit: number, log?: Logger): Promise<Envelope[]> {
+  const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
+  const info = await consumer.info(true);
+  const out: Envelope[] = [];
+  if (info.num_pending === 0) return out;
+  const messages = await consumer.consume({ max_messages: 256 });
+  for await (const m of messages) {
+    try {
+      out.push(decodeEnvelope(m.data));
+      if (out.length > limit) out.shift();
+    } catch (err) {
+      log?.warn("history.rejected", { subject, seq: m.seq, reason: (err as Error).message });
+    }
+    if (m.info.pending === 0) break;
+  }
+  messages.stop();
+  return out;
+}

@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { parseBenchArgs } from "../../src/bench/options.ts";
+import { ConfigError } from "../../src/errors.ts";
+
+const run = promisify(execFile);
+
+test("bench: --quick --json produces every row, each with a natter figure and a baseline", { timeout: 120_000 }, async () => {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--quick", "--json", "--agents", "50"], {
+    cwd: new URL("../../", import.meta.url),
+    maxBuffer: 10 * 1024 * 1024,
+  });
+  const result = JSON.parse(stdout) as { mode: string; machine: { cpus: number; natsServer: string }; rows: { name: string; natter: number; baseline?: number; ratio?: number }[] };
+  assert.equal(result.mode, "quick");
+  assert.ok(result.machine.cpus >= 1 && result.machine.natsServer.length > 0);
+  const expected = [
+    "1 request round trip p50",
+    "1 request round trip p99",
+    "1 request sequential rate",
+    "2 direct msgs throughput",
+    "2 direct send→handler p50",
+    "2 direct send→handler p99",
+    "3 broadcast to 10 p50",
+    "3 broadcast to 10 p99",
+    "3 broadcast to 100 p50",
+    "3 broadcast to 100 p99",
+    "4 scale 50: all registered",
+    "4 scale 50: RSS",
+    "4 scale 50: heap used",
+    "4 scale 50: RSS per agent",
+    "4 scale 50: request random agent p50",
+    "4 scale 50: request random agent p99",
+    "5 handoff call→handler p50",
+    "5 handoff call→notice back p50",
+    "5 handoff call→notice back p99",
+    "6 vs A2A message p50",
+    "6 vs A2A message p99",
+    "6 vs A2A message rate",
+    "6 vs A2A task p50",
+    "6 vs A2A task rate",
+    "6 vs A2A stream to final p50",
+  ];
+  assert.deepEqual(
+    result.rows.map((r) => r.name),
+    expected,
+  );
+  for (const r of result.rows) {
+    assert.ok(Number.isFinite(r.natter) && r.natter > 0, `${r.name}: natter figure ${r.natter}`);
+    assert.ok(r.baseline !== undefined && Number.isFinite(r.baseline) && r.baseline > 0, `${r.name}: baseline ${r.baseline}`);
+    assert.ok(r.ratio !== undefined && Number.isFinite(r.ratio), `${r.name}: ratio ${r.ratio}`);
+  }
+});
+
+test("bench: flags are validated with the flag named", () => {
+  assert.deepEqual(parseBenchArgs([]), { quick: false, json: false, agents: [100, 1000] });
+  assert.deepEqual(parseBenchArgs(["--quick"]), { quick: true, json: false, agents: [100] });
+  assert.deepEqual(parseBenchArgs(["--json", "--agents", "250"]), { quick: false, json: true, agents: [250] });
+  assert.deepEqual(parseBenchArgs(["--agents=10", "--agents", "20"]), { quick: false, json: false, agents: [10, 20] });
+  assert.equal(parseBenchArgs(["--help"]), "help");
+  for (const [argv, message] of [
+    [["--agents"], /--agents: expected a whole number, got ""/],
+    [["--agents", "many"], /--agents: expected a whole number, got "many"/],
+    [["--agents", "0"], /--agents: expected at least 1/],
+    [["--agents", "9000"], /--agents: expected at most 5000/],
+    [["--fast"], /unknown option "--fast"/],
+  ] as const) {
+    assert.throws(() => parseBenchArgs(argv), (err: unknown) => err instanceof ConfigError && message.test(err.message), argv.join(" "));
+  }
+});
