@@ -164,12 +164,16 @@ export class AgentRuntime implements ContextOwner {
    */
   async stop(deadlineMs = this.bus.config.shutdownTimeoutMs): Promise<void> {
     if (this.#stopping.signal.aborted) return;
+    const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
     clearInterval(this.#swarmCheck);
     for (const sub of this.#groups.values()) sub.unsubscribe();
     await this.#requests?.drain().catch(() => undefined);
     await this.#mailbox.stop(deadlineMs);
-    await this.#limiter.idle();
+    // A handler that ignores its signal must not keep the agent from stopping; its message was handed back.
+    const idle = this.#limiter.idle().then(() => true);
+    const grace = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, until - Date.now()) + 1000).unref());
+    if (!(await Promise.race([idle, grace]))) this.log.warn("agent.stopped_with_handlers_running", { running: this.#limiter.active });
     if (this.#started) {
       await this.#presence.stop("offline");
       await this.context.announcePresence("offline").catch(() => undefined);

@@ -46,6 +46,8 @@ export interface MailboxOptions {
 interface Held {
   delivery: Delivery;
   done?: Promise<void>;
+  /** Naked at the shutdown deadline: whatever the handler does later must not settle it again. */
+  handedBack?: boolean;
 }
 
 /**
@@ -112,6 +114,12 @@ export class Mailbox {
     if (this.#running.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
       await settlesWithin(finished, 1000);
+      // A handler that ignores its signal must not hold its message until the ack wait: hand it back now.
+      for (const held of this.#running) {
+        held.handedBack = true;
+        this.options.log.warn("mailbox.handed_back", { id: held.delivery.envelope.id, seq: held.delivery.seq, reason: "handler did not stop by the shutdown deadline" });
+        held.delivery.msg.nak();
+      }
     }
     clearInterval(this.#keepAlive);
   }
@@ -145,6 +153,11 @@ export class Mailbox {
   }
 
   #accept(m: JsMsg): void {
+    // Arrived after stop() handed back the queue: hand it back too, or it waits out the ack wait.
+    if (this.#stop.signal.aborted) {
+      m.nak();
+      return;
+    }
     const { log, agent } = this.options;
     const seq = m.info.streamSequence;
     let envelope: Envelope;
@@ -225,8 +238,9 @@ export class Mailbox {
     const { log, maxDeliver, retryDelaysMs } = this.options;
     try {
       await this.#handlers!.handle(delivery, this.#handlersAbort.signal);
-      msg.ack();
+      if (!held.handedBack) msg.ack();
     } catch (thrown) {
+      if (held.handedBack) return;
       const err = toError(thrown);
       if (this.#handlersAbort.signal.aborted || (this.#stop.signal.aborted && err instanceof AbortedError)) {
         log.info("mailbox.handed_back", { id: delivery.envelope.id, seq: delivery.seq, reason: err.message });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { connect } from "@nats-io/transport-node";
 import { findNatsServer, freePort, isListening } from "../../src/transport/embedded.ts";
 
 export { freePort };
@@ -156,6 +157,7 @@ export async function startCluster(n = 3): Promise<TestCluster> {
     nodes.push(new ServerNode(dir, { port: ports[i]!, cluster, name: `n${i}` }));
   }
   await Promise.all(nodes.map((s) => s.start()));
+  await jetStreamReady(nodes.map((s) => s.url));
   return {
     nodes,
     urls: nodes.map((s) => s.url),
@@ -163,6 +165,27 @@ export async function startCluster(n = 3): Promise<TestCluster> {
       await Promise.all(nodes.map((s) => s.dispose()));
     },
   };
+}
+
+/** Waits until every node answers JetStream API requests: a new cluster drops them until it elects a metadata leader. */
+async function jetStreamReady(urls: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const url of urls) {
+    const nc = await connect({ servers: url });
+    try {
+      for (;;) {
+        const ok = await nc.request("$JS.API.INFO", undefined, { timeout: 1000 }).then(
+          (m) => !(m.json<{ error?: unknown }>().error),
+          () => false,
+        );
+        if (ok) break;
+        if (Date.now() > deadline) throw new Error(`JetStream on ${url} did not become ready within 30 s`);
+        await sleep(250);
+      }
+    } finally {
+      await nc.close();
+    }
+  }
 }
 
 function canConnect(port: number): Promise<boolean> {
