@@ -20,6 +20,7 @@ export interface TalkContext {
   broadcastMessage(content: string, metadata?: Record<string, unknown>): Promise<{ envelope: Envelope }>;
   listAgents(): Promise<PeerInfo[]>;
   findAgents(capability: string): Promise<PeerInfo[]>;
+  requestByCapability(capability: string, content: string, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Envelope>;
 }
 
 /** Names of the talking tools, as the model sees them. */
@@ -30,6 +31,7 @@ export const TALK_TOOL_NAMES = {
   broadcast: "broadcast_message",
   list: "list_agents",
   find: "find_agents_by_capability",
+  askCapability: "ask_by_capability",
 } as const;
 
 const AgentName = v.pipe(v.string("must be an agent name"), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an agent name: 1-64 letters, digits, '-' or '_'"), v.description("exact name of the other agent"));
@@ -46,6 +48,15 @@ export function talkTools(ctx: TalkContext, options: { askTimeoutMs: number }): 
       run: async ({ agent, question }, { signal }) => {
         const reply = await ctx.requestFromAgent(agent, question, { timeoutMs: options.askTimeoutMs, signal });
         return `${reply.from} answered: ${reply.content}`;
+      },
+    }),
+    tool({
+      name: TALK_TOOL_NAMES.askCapability,
+      description: "Ask whichever running agent has a capability (the least busy one) and wait for its answer.",
+      parameters: v.object({ capability: Text("the capability, e.g. weather"), question: Text("what to ask") }),
+      run: async ({ capability, question }, { signal }) => {
+        const reply = await ctx.requestByCapability(capability, question, { timeoutMs: options.askTimeoutMs, signal });
+        return `${reply.from} (has ${capability}) answered: ${reply.content}`;
       },
     }),
     tool({

@@ -15,12 +15,20 @@ let client: Client;
 
 before(async () => {
   srv = await startServer();
-  fake = await startFakeLLM((req) => ({ content: `answer ${req.messages.filter((m) => m.role === "user").length}` }));
+  fake = await startFakeLLM((req) => {
+    const toolResult = req.messages.find((m) => m.role === "tool");
+    if (toolResult) return { content: `tool said: ${toolResult.content}` };
+    if (req.messages.some((m) => m.role === "user" && m.content?.includes("route this"))) {
+      return { toolCalls: [{ name: "ask_by_capability", arguments: { capability: "weather", question: "Paris tomorrow?" } }] };
+    }
+    return { content: `answer ${req.messages.filter((m) => m.role === "user").length}` };
+  });
   const model = createOpenAIModel(loadLLMConfig({ OPENAI_BASE_URL: fake.url, NATTER_MODEL: "fake-model", NATTER_LLM_MAX_RETRIES: "0" }));
   // Typed as the runtime's definition and validated by defineAgent: an LLM agent is an ordinary agent module.
   const bot: AgentDefinition = defineAgent(defineLLMAgent({ name: "Memo-Bot", instructions: "Remember the conversation.", capabilities: ["memory"], model }));
   const config = loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "warn" });
-  host = await startHost({ agents: [bot], config });
+  const sky = defineAgent({ name: "Sky", capabilities: ["weather"], onRequest: (msg) => `sunny for "${msg.content}"` });
+  host = await startHost({ agents: [bot, sky], config });
   client = await connectClient({ name: "tester", config });
 });
 after(async () => {
@@ -41,4 +49,9 @@ test("llm agent: observe hands the model the thread so far, read from the stream
   assert.deepEqual(seen.slice(1), ["user: [earlier: tester to Memo-Bot, direct]\nmy name is Ada", "assistant: answer 1", "user: [tester asks and waits for your answer]\nwhat is my name?"]);
   assert.match(seen[0]!, /^system: You are Memo-Bot, an agent on a NATS message bus/);
   assert.ok(fake.requests[0]!.tools?.some((t) => t.function.name === "ask_agent"), "the talking tools are offered");
+});
+
+test("llm agent: the model routes by capability with a tool, and the question really crosses NATS", async () => {
+  const reply = await client.requestFromAgent("Memo-Bot", "please route this weather question", { timeoutMs: 10_000 });
+  assert.equal(reply.content, 'tool said: Sky (has weather) answered: sunny for "Paris tomorrow?"');
 });

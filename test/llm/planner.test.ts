@@ -26,6 +26,7 @@ function recorder(self: string, peers: PeerInfo[]) {
     requestFromAgent: async (to, content) => (sent.push(`request ${to}: ${content}`), createEnvelope({ type: "response", from: to, to: self, content: "Sunny, 20 °C" })),
     listAgents: async () => peers,
     findAgents: async (cap) => peers.filter((p) => p.capabilities.includes(cap)),
+    requestByCapability: async (cap, content) => (sent.push(`request by ${cap}: ${content}`), createEnvelope({ type: "response", from: "Weather-Bot", to: self, content: "Sunny, 20 °C" })),
   };
   return { ctx, sent };
 }
