@@ -12,11 +12,11 @@ import {
   type Config,
   type EmbeddedServer,
 } from "../src/index.ts";
-import { runDemoFlow } from "./demo/flow.ts";
+import { runDemoFlow, STEPS } from "./demo/flow.ts";
 
 const USAGE = `usage: tsx scripts/demo.ts [--once]
 
-Runs Weather-Bot, Task-Coordinator and General-Assistant and walks through the six steps of the seed demo.
+Runs Weather-Bot, Task-Coordinator and General-Assistant and walks through the six steps of the seed demo, then capability routing and streamed progress.
   --once   run the steps and exit (0 when every step saw its messages), instead of running until Ctrl+C
 NATS_URL (default nats://127.0.0.1:4222): when nothing answers there, an embedded nats-server is started.
 NATTER_LLM=auto|openai|offline, OPENAI_BASE_URL, NATTER_MODEL: the model; with none answering, the offline planner.`;
@@ -63,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const run = await runDemoFlow({ config, logger, out, stepTimeoutMs: model.offline ? 15_000 : llm.timeoutMs });
     out("");
-    out(`Done: ${run.passed.length}/6 steps saw all their messages${run.failed.length ? `; failed: ${run.failed.join(", ")}` : ""}.`);
+    out(`Done: ${run.passed.length}/${STEPS.length} steps saw all their messages${run.failed.length ? `; failed: ${run.failed.join(", ")}` : ""}.`);
     printNext(config, run.threads.get(6), embedded !== undefined && once);
     if (!once) {
       out("");

@@ -38,6 +38,8 @@ interface Step {
   explain: string;
   /** What the driver asks an agent to do (step 1 only starts the agents). */
   ask?: { agent: string; text: string };
+  /** Or what the driver does itself, printing as it goes. */
+  drive?: (client: Client, out: (line: string) => void, timeoutMs: number) => Promise<void>;
   /** Messages that must cross for the step to count as done. */
   expect: Array<{ what: string; match: (c: Crossing) => boolean }>;
 }
@@ -45,7 +47,7 @@ interface Step {
 const crossed = (type: string, from: string, to?: string, subject?: string) => (c: Crossing) =>
   c.envelope.type === type && c.envelope.from === from && (to === undefined || c.envelope.to === to) && (subject === undefined || c.subject.startsWith(subject));
 
-/** The seed's six steps. */
+/** The seed's six steps, then capability routing and streamed progress. */
 export const STEPS: readonly Step[] = [
   {
     title: "All agents connect and announce themselves",
@@ -96,9 +98,31 @@ export const STEPS: readonly Step[] = [
       { what: `${C}'s completion notice to ${A}`, match: crossed("response", C, A, "agents.direct.") },
     ],
   },
+  {
+    title: "Capability routing: ask whoever has `weather`",
+    explain: `${DRIVER} does not name an agent: requestByCapability reads the registry and asks the least busy live agent declaring the capability.`,
+    drive: async (client, out, timeoutMs) => {
+      const picked = await client.pickAgent("weather");
+      out(`   ${DRIVER} → (capability weather = ${picked}): "What is the weather in Berlin?"`);
+      await client.requestByCapability("weather", "What is the weather in Berlin?", { timeoutMs });
+    },
+    expect: [
+      { what: `a request ${DRIVER} → ${W}`, match: crossed("request", DRIVER, W) },
+      { what: `${W}'s answer to ${DRIVER}`, match: crossed("response", W, DRIVER, "agents.response.") },
+    ],
+  },
+  {
+    title: `Streamed progress: ${A} reports each step while it works`,
+    explain: `${DRIVER} uses requestStream: ${A}'s progress (each tool it calls) is stored on agents.progress.${DRIVER}.<id> and arrives as it happens, then the answer.`,
+    drive: async (client, out, timeoutMs) => {
+      const req = await client.requestStream(A, `Ask ${W}: what is the weather in Rome?`, { timeoutMs });
+      for await (const e of req.progress) out(`   ${e.final ? "answer" : "progress"} #${e.seq}: ${e.envelope.content.slice(0, 100)}`);
+    },
+    expect: [{ what: `progress from ${A}`, match: crossed("progress", A, DRIVER) }],
+  },
 ];
 
-/** Starts the three agents and a driver, and runs the six steps, printing what crossed the bus. */
+/** Starts the three agents and a driver, and runs the steps, printing what crossed the bus. */
 export async function runDemoFlow(options: DemoOptions): Promise<DemoRun> {
   const { config, logger, out } = options;
   const stepTimeoutMs = options.stepTimeoutMs ?? 60_000;
@@ -127,6 +151,7 @@ export async function runDemoFlow(options: DemoOptions): Promise<DemoRun> {
         const reply = await client.requestFromAgent(step.ask.agent, step.ask.text, { timeoutMs: stepTimeoutMs }).catch((err: unknown) => err as Error);
         if (reply instanceof Error) out(`   ✗ ${step.ask.agent} failed: ${reply.message}`);
       }
+      if (step.drive) await step.drive(client, out, stepTimeoutMs).catch((err: unknown) => out(`   ✗ ${(err as Error).message}`));
       const asked = tap.seen.slice(mark).find((c) => c.envelope.type === "request" && c.envelope.from === DRIVER);
       if (asked) threads.set(n, asked.envelope.threadId ?? asked.envelope.id);
       const missing: string[] = [];

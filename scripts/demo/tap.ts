@@ -14,7 +14,7 @@ export class Tap {
   readonly #waiters = new Set<() => void>();
 
   constructor(nc: NatsConnection, print: (c: Crossing) => void, warn: (line: string) => void) {
-    const patterns = [SUBJECT_PATTERNS.all, SUBJECT_PATTERNS.direct, SUBJECT_PATTERNS.handoff, SUBJECT_PATTERNS.request, SUBJECT_PATTERNS.response];
+    const patterns = [SUBJECT_PATTERNS.all, SUBJECT_PATTERNS.direct, SUBJECT_PATTERNS.handoff, SUBJECT_PATTERNS.request, SUBJECT_PATTERNS.response, SUBJECT_PATTERNS.progress];
     this.#subs = patterns.map((subject) =>
       nc.subscribe(subject, {
         callback: (err, msg) => {
@@ -61,7 +61,7 @@ export class Tap {
   }
 }
 
-const ARROWS: Record<string, string> = { direct: "✉ direct  ", request: "? request ", response: "↩ response", handoff: "⇢ handoff ", broadcast: "📣 broadcast", announcement: "👋 announce" };
+const ARROWS: Record<string, string> = { direct: "✉ direct  ", request: "? request ", response: "↩ response", handoff: "⇢ handoff ", broadcast: "📣 broadcast", announcement: "👋 announce", progress: "… progress" };
 
 /** One line for a crossing: kind, who to whom, the subject and the content. */
 export function describeCrossing(c: Crossing): string {

@@ -15,6 +15,8 @@ export interface LLMHandlerContext extends TalkContext {
   readonly signal: AbortSignal;
   /** The stored messages of a thread, oldest first (the runtime reads them from the stream). */
   thread?(threadId?: string, options?: { since?: Date }): Promise<Envelope[]>;
+  /** Reports progress to a requester that streams the request. */
+  progress?(content: string, metadata?: Record<string, unknown>): Promise<void>;
 }
 
 /** How far back observe reads a thread from the stream: keeps the scan bounded on a long-lived stream. */
@@ -93,6 +95,8 @@ export function defineLLMAgent(options: LLMAgentOptions): LLMAgentDefinition {
       maxSteps: settings().maxSteps,
       signal: ctx.signal,
       log,
+      // A requester that streams the request sees each step as it happens.
+      onToolCall: (name, step) => ctx.progress?.(`step ${step}: ${name}`, { tool: name, step }),
     });
     const { promptTokens, completionTokens } = result.usage;
     log.info("llm.run", {

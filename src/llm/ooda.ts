@@ -12,6 +12,8 @@ export interface LoopOptions {
   maxSteps: number;
   signal: AbortSignal;
   log: Logger;
+  /** Told before each tool runs, e.g. to report progress to a requester that streams it. */
+  onToolCall?: (name: string, step: number) => Promise<void> | void;
 }
 
 /** One tool call of a run and how it ended. */
@@ -55,6 +57,7 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     messages.push({ role: "assistant", content: turn.content, toolCalls: turn.toolCalls });
     for (const call of turn.toolCalls) {
       log.info("llm.tool_call", { step, tool: call.name, arguments: call.arguments });
+      await options.onToolCall?.(call.name, step);
       const outcome = await runToolCall(tools, call, { signal });
       (outcome.ok ? log.info : log.warn)("llm.tool_result", { step, tool: call.name, ok: outcome.ok, result: outcome.content.slice(0, 300) });
       trace.push({ name: call.name, arguments: call.arguments, ok: outcome.ok, result: outcome.content });

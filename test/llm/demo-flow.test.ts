@@ -16,7 +16,7 @@ function script(req: FakeRequest): FakeReply {
   const user = [...req.messages].reverse().find((m) => m.role === "user")?.content ?? "";
   const results = req.messages.slice(req.messages.lastIndexOf([...req.messages].reverse().find((m) => m.role === "user")!)).filter((m) => m.role === "tool");
   const last = results.at(-1)?.content ?? "";
-  if (self === W) return results.length ? { content: `Here you go: ${last}` } : { toolCalls: [{ name: "get_weather", arguments: { location: /Paris|Tokyo|London/.exec(user)?.[0] ?? "Nowhere" } }] };
+  if (self === W) return results.length ? { content: `Here you go: ${last}` } : { toolCalls: [{ name: "get_weather", arguments: { location: /Paris|Tokyo|London|Berlin|Rome/.exec(user)?.[0] ?? "Nowhere" } }] };
   if (self === C) {
     if (results.length) return { content: `Done: ${last}` };
     if (user.includes("Broadcast")) return { toolCalls: [{ name: "broadcast_message", arguments: { message: "Hello from the coordinator" } }] };
@@ -25,6 +25,7 @@ function script(req: FakeRequest): FakeReply {
     return { content: "Thanks, noted." };
   }
   if (user.includes("Tokyo")) return results.length ? { content: last } : { toolCalls: [{ name: "ask_agent", arguments: { agent: W, question: "Weather in Tokyo?" } }] };
+  if (user.includes("Rome")) return results.length ? { content: last } : { toolCalls: [{ name: "ask_agent", arguments: { agent: W, question: "Weather in Rome?" } }] };
   if (user.includes("London")) {
     if (results.length === 0) return { toolCalls: [{ name: "ask_agent", arguments: { agent: W, question: "Weather in London?" } }] };
     if (results.length === 1) return { toolCalls: [{ name: "send_direct_message", arguments: { agent: C, message: `FYI from ${A}: ${last}` } }] };
@@ -50,14 +51,16 @@ function incoming(agent: string): string[] {
     .map((r) => r.messages.at(-1)!.content ?? "");
 }
 
-test("demo: the model's tool calls travel over NATS between the three agents in all six steps", async () => {
+test("demo: the model's tool calls travel over NATS between the three agents in all eight steps", async () => {
   const lines: string[] = [];
   const logs: string[] = [];
   const logger = createLogger({ level: "info", write: (l) => logs.push(l) });
   const run = await runDemoFlow({ config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "info" }), logger, out: (l) => lines.push(l), stepTimeoutMs: 15_000 });
   try {
     assert.deepEqual(run.failed, [], lines.join("\n"));
-    assert.deepEqual(run.passed, [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(run.passed, [1, 2, 3, 4, 5, 6, 7, 8]);
+    // Step 8 streamed the assistant's tool call as stored progress before the answer.
+    assert.ok(lines.some((l) => /progress #\d+: step 1: ask_agent/.test(l)), lines.join("\n"));
     // What each receiving agent's model was handed came over the bus from the agent whose model called the tool.
     assert.ok(incoming(W).includes(`[${C} sent you a direct message]\nForecast for Paris, please`), incoming(W).join("\n"));
     assert.ok(incoming(W).includes(`[${A} asks and waits for your answer]\nWeather in Tokyo?`));
@@ -71,7 +74,7 @@ test("demo: the model's tool calls travel over NATS between the three agents in 
     assert.match(fake.requests.find((r) => r.messages[0]?.content?.startsWith(`You are ${C},`))!.messages[0]!.content!, /- Weather-Bot \[(available|busy)\] capabilities: weather, forecast/);
     const broadcast = run.tap.seen.find((c) => c.envelope.type === "broadcast");
     assert.equal(broadcast?.envelope.content, "Hello from the coordinator");
-    assert.ok(lines.some((l) => l.includes("Step 6/6")));
+    assert.ok(lines.some((l) => l.includes("Step 8/8")));
     // Token usage is logged per run: Weather-Bot's runs are two model calls of 10 + 5 tokens each.
     assert.ok(logs.some((l) => /llm\.run .*agent=Weather-Bot .*model="openai fake-model".*total_tokens=30/.test(l)), logs.filter((l) => l.includes("llm.run")).join("\n"));
     assert.ok(!lines.join("\n").includes("offline planner"), "a real (fake) model run is not labelled as the planner");

@@ -45,11 +45,13 @@ function demo(args: string[], env: Record<string, string>, untilLine?: string): 
 }
 
 function assertSixSteps(out: string): void {
-  for (let n = 1; n <= 6; n++) {
-    assert.ok(out.includes(`━━ Step ${n}/6`), `step ${n} missing:\n${out}`);
+  for (let n = 1; n <= 8; n++) {
+    assert.ok(out.includes(`━━ Step ${n}/8`), `step ${n} missing:\n${out}`);
     assert.ok(out.includes(`✓ step ${n} done`), `step ${n} not done:\n${out}`);
   }
-  assert.match(out, /Done: 6\/6 steps saw all their messages\./);
+  assert.match(out, /Done: 8\/8 steps saw all their messages\./);
+  assert.match(out, /Demo → \(capability weather = Weather-Bot\)/);
+  assert.match(out, /progress #\d+: step 1: ask_agent/);
   assert.match(out, /✉ direct {4}Task-Coordinator → Weather-Bot/);
   assert.match(out, /⇢ handoff {3}Task-Coordinator → General-Assistant/);
   assert.match(out, /SIMULATED forecast for London/);
@@ -57,7 +59,7 @@ function assertSixSteps(out: string): void {
   assert.match(out, /nats stream view AGENTS/);
 }
 
-test("demo: --once against an already running server shows all six steps and exits 0", async () => {
+test("demo: --once against an already running server shows all eight steps and exits 0", async () => {
   const ran = await demo(["--once"], { NATS_URL: srv.url });
   assert.equal(ran.code, 0, ran.stdout + ran.stderr);
   assert.ok(ran.stdout.includes(`NATS: using the server at ${srv.url}`));
