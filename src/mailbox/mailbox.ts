@@ -125,9 +125,11 @@ export class Mailbox {
   }
 
   async #pull(consumer: Consumer): Promise<void> {
-    const { prefetch, log } = this.options;
+    const { log } = this.options;
     let failures = 0;
     while (!this.#stop.signal.aborted) {
+      // Read each time: setWindow() shrinks the window when other instances join.
+      const prefetch = this.options.prefetch;
       const held = this.#queue.length + this.#running.size + this.#screening;
       const room = prefetch - held;
       // Pull in chunks rather than one message per freed slot, unless work is about to run dry.
