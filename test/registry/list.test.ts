@@ -5,7 +5,9 @@ import { setup, type Bench } from "../helpers/in-process.ts";
 
 let b: Bench;
 before(async () => {
-  b = await setup({ NATTER_HEARTBEAT_MS: "200" });
+  // Beats every second (a 3 s TTL): entries must not expire for real while the request loops load this process;
+  // the busy/available writes are the churn under test.
+  b = await setup({ NATTER_HEARTBEAT_MS: "1000" });
 });
 after(async () => b.dispose());
 
@@ -13,7 +15,7 @@ test("registry: listing while entries are rewritten returns every agent exactly 
   const agent = (name: string) => defineAgent({ name, concurrency: 2, onRequest: () => new Promise<string>((r) => setTimeout(() => r("ok"), 3)) });
   await b.host(agent("B1"), agent("B2"), agent("B3"));
   let running = true;
-  // Keep every entry flipping between busy and available (and heartbeating every 200 ms) while we read.
+  // Keep every entry flipping between busy and available while we read.
   const load = Promise.all(
     ["B1", "B2", "B3"].map(async (name) => {
       while (running) await b.client.requestFromAgent(name, "work");
