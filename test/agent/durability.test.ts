@@ -1,42 +1,31 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { collectStream, connectClient, loadConfig, type Client } from "../../src/index.ts";
-import { startServer, type TestServer } from "../helpers/nats-server.ts";
-import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
+import { collectStream } from "../../src/index.ts";
+import { startHostProcess, startProcessLab, type HostProcess, type ProcessLab } from "../helpers/hosts.ts";
 
-let srv: TestServer;
-let events: Events;
-let client: Client;
-const hosts: HostProcess[] = [];
+let lab: ProcessLab;
 
 before(async () => {
-  srv = await startServer();
-  events = await Events.listen(srv.url);
-  client = await connectClient({ name: "tester", config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }) });
+  lab = await startProcessLab();
 });
 
-after(async () => {
-  await client?.close();
-  await Promise.all(hosts.map((h) => h.kill("SIGKILL")));
-  await events?.close();
-  await srv?.dispose();
-});
+after(async () => lab?.dispose());
 
 async function host(name: string, extra: Record<string, string> = {}): Promise<HostProcess> {
-  const h = await startHostProcess(["test/fixtures/worker.ts"], { NATS_URL: srv.url, WORKER_NAME: name, NATTER_ACK_WAIT_MS: "2000", ...extra });
-  hosts.push(h);
+  const h = await startHostProcess(["test/fixtures/worker.ts"], { NATS_URL: lab.srv.url, WORKER_NAME: name, NATTER_ACK_WAIT_MS: "2000", ...extra });
+  lab.hosts.push(h);
   return h;
 }
 
 test("durability: a direct message sent before its agent ever ran is delivered exactly once when it starts", async () => {
-  const sent = await client.sendDirectMessage("Late", "are you there?");
+  const sent = await lab.client.sendDirectMessage("Late", "are you there?");
   await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(events.all.filter((e) => e.agent === "Late").length, 0);
+  assert.equal(lab.events.all.filter((e) => e.agent === "Late").length, 0);
   await host("Late");
-  await events.until((all) => all.some((e) => e.agent === "Late" && e.event === "done"), 10_000, "the late agent to handle it");
+  await lab.events.until((all) => all.some((e) => e.agent === "Late" && e.event === "done"), 10_000, "the late agent to handle it");
   await new Promise((r) => setTimeout(r, 2500));
-  const handled = events.all.filter((e) => e.agent === "Late" && e.event === "start");
+  const handled = lab.events.all.filter((e) => e.agent === "Late" && e.event === "start");
   assert.equal(handled.length, 1, "exactly once");
   assert.equal(handled[0]!.id, sent.envelope.id);
   assert.equal(handled[0]!.deliveryCount, 1);
@@ -44,13 +33,13 @@ test("durability: a direct message sent before its agent ever ran is delivered e
 
 test("durability: kill -9 of a host mid-handler redelivers the message to another instance, which completes it", async () => {
   const first = await host("Crashy", { WORKER_HANGS: "1" });
-  const sent = await client.sendDirectMessage("Crashy", "hang:60000");
-  const started = await events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "start"), 10_000, "the handler to start");
+  const sent = await lab.client.sendDirectMessage("Crashy", "hang:60000");
+  const started = await lab.events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "start"), 10_000, "the handler to start");
   assert.equal(started.find((e) => e.id === sent.envelope.id)!.pid, first.proc.pid);
   await first.kill("SIGKILL");
   const second = await host("Crashy");
-  const consumer = async () => JSON.stringify(await client.bus.jsm.consumers.info("AGENTS", "Crashy"));
-  const all = await events.until((a) => a.some((e) => e.id === sent.envelope.id && e.event === "done" && e.pid === second.proc.pid), 15_000, "completion on the second host").catch(async (err: Error) => {
+  const consumer = async () => JSON.stringify(await lab.client.bus.jsm.consumers.info("AGENTS", "Crashy"));
+  const all = await lab.events.until((a) => a.some((e) => e.id === sent.envelope.id && e.event === "done" && e.pid === second.proc.pid), 15_000, "completion on the second host").catch(async (err: Error) => {
     throw new Error(`${err.message}\nconsumer: ${await consumer()}\nsecond host log: ${second.log().slice(-3000)}`);
   });
   assert.equal(all.filter((e) => e.id === sent.envelope.id && e.event === "done").length, 1, "completed once");
@@ -60,39 +49,39 @@ test("durability: kill -9 of a host mid-handler redelivers the message to anothe
 
 test("durability: a message acknowledged before a crash is not handled again by the next instance", async () => {
   const a = await host("Steady");
-  const sent = await client.sendDirectMessage("Steady", "sleep:300");
-  await events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "done"), 10_000, "completion");
+  const sent = await lab.client.sendDirectMessage("Steady", "sleep:300");
+  await lab.events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "done"), 10_000, "completion");
   // "done" is reported before the runtime acknowledges; kill only once the ack reached the server.
-  const jsm = await jetstreamManager(client.bus.nc);
+  const jsm = await jetstreamManager(lab.client.bus.nc);
   for (let i = 0; i < 100 && (await jsm.consumers.info("AGENTS", "Steady")).num_ack_pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
   await a.kill("SIGKILL");
   await host("Steady");
   await new Promise((r) => setTimeout(r, 3000));
-  assert.equal(events.all.filter((e) => e.id === sent.envelope.id && e.event === "done").length, 1, "an acknowledged message is not handled again");
+  assert.equal(lab.events.all.filter((e) => e.id === sent.envelope.id && e.event === "done").length, 1, "an acknowledged message is not handled again");
 });
 
 test("durability: agents reconnect after the server restarts; nothing acknowledged is lost and buffered sends arrive", async () => {
   await host("Survivor");
-  const before = await client.sendDirectMessage("Survivor", "before restart");
-  await events.until((all) => all.some((e) => e.id === before.envelope.id && e.event === "done"), 10_000, "the first message");
+  const before = await lab.client.sendDirectMessage("Survivor", "before restart");
+  await lab.events.until((all) => all.some((e) => e.id === before.envelope.id && e.event === "done"), 10_000, "the first message");
 
   // Acknowledged by JetStream, then the server goes away before the agent can read them.
-  await client.requestFromAgent("Survivor", "sleep:10");
+  await lab.client.requestFromAgent("Survivor", "sleep:10");
   const stored = [];
-  for (let i = 0; i < 20; i++) stored.push(await client.sendDirectMessage("Survivor", `stored ${i}`, {}, { priority: 5 }));
-  await srv.stop();
-  // Core requests made while the server is down are buffered by the client and sent on reconnect.
-  const during = client.requestFromAgent("Survivor", "asked during the outage", { timeoutMs: 20_000 });
+  for (let i = 0; i < 20; i++) stored.push(await lab.client.sendDirectMessage("Survivor", `stored ${i}`, {}, { priority: 5 }));
+  await lab.srv.stop();
+  // Core requests made while the server is down are buffered by the lab.client and sent on reconnect.
+  const during = lab.client.requestFromAgent("Survivor", "asked during the outage", { timeoutMs: 20_000 });
   await new Promise((r) => setTimeout(r, 1500));
-  await srv.start();
+  await lab.srv.start();
   const answer = await during;
   assert.equal(answer.content, "Survivor did asked during the outage");
 
-  const after = await client.sendDirectMessage("Survivor", "after restart");
+  const after = await lab.client.sendDirectMessage("Survivor", "after restart");
   const ids = new Set([...stored.map((s) => s.envelope.id), after.envelope.id]);
-  // Count the completion notices stored in the tester's mailbox: core test events sent while the
+  // Count the completion notices stored in the tester's mailbox: core test lab.events sent while the
   // listener itself was reconnecting are lost, stored notices are not.
-  const notices = async () => (await collectStream(client.bus, { filter: { to: "tester" } })).filter((m) => m.envelope?.inReplyTo && ids.has(m.envelope.inReplyTo));
+  const notices = async () => (await collectStream(lab.client.bus, { filter: { to: "tester" } })).filter((m) => m.envelope?.inReplyTo && ids.has(m.envelope.inReplyTo));
   const deadline = Date.now() + 60_000;
   let found = await notices();
   while (new Set(found.map((m) => m.envelope!.inReplyTo)).size < ids.size && Date.now() < deadline) {

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { connectClient, loadConfig, type Client } from "../../src/index.ts";
+import { startServer, type TestServer } from "./nats-server.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -99,4 +101,34 @@ export class Events {
     this.#sub?.unsubscribe();
     await this.#nc?.close();
   }
+}
+
+/** A private server, a worker-event listener, a client, and the host processes a test file starts. */
+export interface ProcessLab {
+  readonly srv: TestServer;
+  readonly events: Events;
+  readonly client: Client;
+  readonly hosts: HostProcess[];
+  /** Stops the client, kills every host, stops the listener and the server. */
+  dispose(): Promise<void>;
+}
+
+/** Starts what a multi-process test file needs; `clientName` is the name the test speaks as. */
+export async function startProcessLab(clientName = "tester"): Promise<ProcessLab> {
+  const srv = await startServer();
+  const events = await Events.listen(srv.url);
+  const client = await connectClient({ name: clientName, config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }) });
+  const hosts: HostProcess[] = [];
+  return {
+    srv,
+    events,
+    client,
+    hosts,
+    dispose: async () => {
+      await client.close();
+      await Promise.all(hosts.map((h) => h.kill("SIGKILL")));
+      await events.close();
+      await srv.dispose();
+    },
+  };
 }

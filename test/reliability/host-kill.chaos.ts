@@ -1,41 +1,29 @@
 // Chaos: kill -9 an agent host mid-handler, 50 times, while traffic flows. Run with `npm run test:chaos`.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { connectClient, loadConfig, type Client } from "../../src/index.ts";
-import { startServer, type TestServer } from "../helpers/nats-server.ts";
-import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
+import { startHostProcess, startProcessLab, type HostProcess, type ProcessLab } from "../helpers/hosts.ts";
 
 const KILLS = Number(process.env.CHAOS_KILLS ?? 50);
 const PER_ROUND = 10;
 
-let srv: TestServer;
-let events: Events;
-let client: Client;
-const hosts: HostProcess[] = [];
+let lab: ProcessLab;
 
 before(async () => {
-  srv = await startServer();
-  events = await Events.listen(srv.url);
-  client = await connectClient({ name: "traffic", config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }) });
+  lab = await startProcessLab("traffic");
 });
 
-after(async () => {
-  await client?.close();
-  await Promise.all(hosts.map((h) => h.kill("SIGKILL")));
-  await events?.close();
-  await srv?.dispose();
-});
+after(async () => lab?.dispose());
 
 function host(): Promise<HostProcess> {
   // A short ack wait brings a killed host's messages back quickly; a high delivery limit keeps a message that
   // sat in several killed hosts' windows from being dead-lettered, since this test is about crashes, not poison.
   return startHostProcess(["test/fixtures/worker.ts"], {
-    NATS_URL: srv.url,
+    NATS_URL: lab.srv.url,
     WORKER_NAME: "Crashy",
     WORKER_CONCURRENCY: "4",
     NATTER_ACK_WAIT_MS: "2000",
     NATTER_MAX_DELIVER: "1000",
-  }).then((h) => (hosts.push(h), h));
+  }).then((h) => (lab.hosts.push(h), h));
 }
 
 test(`chaos: kill -9 an agent host mid-handler ${KILLS} times under traffic; every message completes, none lost`, { timeout: 900_000 }, async () => {
@@ -44,10 +32,10 @@ test(`chaos: kill -9 an agent host mid-handler ${KILLS} times under traffic; eve
   let killed = 0;
   for (let round = 0; round < KILLS; round++) {
     const next = host();
-    for (let i = 0; i < PER_ROUND; i++) sent.push((await client.sendDirectMessage("Crashy", `sleep:${100 + ((round * 37 + i * 53) % 400)}`, {}, { notify: false })).envelope.id);
+    for (let i = 0; i < PER_ROUND; i++) sent.push((await lab.client.sendDirectMessage("Crashy", `sleep:${100 + ((round * 37 + i * 53) % 400)}`, {}, { notify: false })).envelope.id);
     const pid = current.proc.pid;
     // Kill only while this host is inside a handler: it has started a message it has not finished.
-    await events.until(
+    await lab.events.until(
       (all) => {
         const mine = all.filter((e) => e.pid === pid);
         const done = new Set(mine.filter((e) => e.event === "done").map((e) => `${e.id}/${e.deliveryCount}`));
@@ -61,7 +49,7 @@ test(`chaos: kill -9 an agent host mid-handler ${KILLS} times under traffic; eve
     killed++;
     current = await next;
   }
-  const all = await events.until((a) => {
+  const all = await lab.events.until((a) => {
     const done = new Set(a.filter((e) => e.event === "done").map((e) => e.id));
     return sent.every((id) => done.has(id));
   }, 300_000, "every message to complete");
