@@ -124,6 +124,11 @@ export class AgentRuntime implements ContextOwner {
     return this.#limiter.active;
   }
 
+  /** Mailbox messages this instance holds unsettled (bounded by its window). */
+  get held(): number {
+    return this.#mailbox.held;
+  }
+
   announcement(status: string): Record<string, unknown> {
     const r = this.#presence.record;
     return { status, instanceId: this.instanceId, description: r.description, capabilities: r.capabilities };

@@ -78,6 +78,11 @@ export class Mailbox {
     return this.#running.size;
   }
 
+  /** Messages taken from the stream and not yet settled: running, waiting or being screened. */
+  get held(): number {
+    return this.#queue.length + this.#running.size + this.#screening;
+  }
+
   /** Starts pulling; handlers run until {@link stop}. `info`, when the caller just created the consumer, saves asking the server for it. */
   async start(handlers: MailboxHandlers, info?: ConsumerInfo): Promise<void> {
     this.#handlers = handlers;
@@ -130,8 +135,7 @@ export class Mailbox {
     while (!this.#stop.signal.aborted) {
       // Read each time: setWindow() shrinks the window when other instances join.
       const prefetch = this.options.prefetch;
-      const held = this.#queue.length + this.#running.size + this.#screening;
-      const room = prefetch - held;
+      const room = prefetch - this.held;
       // Pull in chunks rather than one message per freed slot, unless work is about to run dry.
       if (room <= 0 || (room < Math.ceil(prefetch / 2) && this.#queue.length > 0)) {
         await new Promise<void>((resolve) => (this.#wake = resolve));

@@ -96,17 +96,19 @@ test("limits: a flood cannot exhaust a host: handlers bounded by concurrency, he
   const ids: string[] = [];
   const sends: Promise<void>[] = [];
   for (let i = 0; i < N; i++) sends.push(c.sendDirectMessage("Slow", `m${i}`, {}, { notify: false }).then((s) => void ids.push(s.envelope.id)));
-  let maxAckPending = 0;
+  // What the host holds, read from the host itself: the server's num_ack_pending can run ahead of it for a
+  // moment, because nats-server queues acks and pull requests separately (CI saw 21 and 23 of 20 that way).
+  let maxHeld = 0;
+  const sampler = setInterval(() => (maxHeld = Math.max(maxHeld, host.agents[0]!.held)), 1);
   const deadline = Date.now() + 180_000;
-  while (done.size < N && Date.now() < deadline) {
-    const info = await jsm.consumers.info("LIM_FLOOD", "Slow");
-    maxAckPending = Math.max(maxAckPending, info.num_ack_pending);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  while (done.size < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  clearInterval(sampler);
   await Promise.all(sends);
   assert.equal(done.size, N, "every message was handled");
   assert.ok(ids.every((id) => done.has(id)));
   assert.ok(maxRunning <= 3, `at most 3 handlers ran at once, saw ${maxRunning}`);
   assert.ok(maxRunning >= 2, `handlers did run concurrently, saw ${maxRunning}`);
-  assert.ok(maxAckPending <= 20, `the host held at most prefetch (20) unacknowledged messages, saw ${maxAckPending}`);
+  assert.ok(maxHeld <= 20, `the host held at most prefetch (20) unsettled messages, saw ${maxHeld}`);
+  assert.ok(maxHeld >= 10, `the host did read ahead, saw at most ${maxHeld}`);
+  assert.equal((await jsm.consumers.info("LIM_FLOOD", "Slow")).num_ack_pending, 0, "everything was acknowledged in the end");
 });
