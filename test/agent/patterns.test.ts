@@ -77,8 +77,9 @@ test("patterns: a broadcast reaches every other running agent, not its sender", 
 
 test("patterns: a request to a missing agent fails fast with AgentUnavailableError", async () => {
   const started = performance.now();
-  await assert.rejects(client.requestFromAgent("Nobody", "hello?", { timeoutMs: 5000 }), (err: unknown) => err instanceof AgentUnavailableError && err.agent === "Nobody");
-  assert.ok(performance.now() - started < 2500, "well under the 5 s timeout");
+  await assert.rejects(client.requestFromAgent("Nobody", "hello?", { timeoutMs: 30_000 }), (err: unknown) => err instanceof AgentUnavailableError && err.agent === "Nobody");
+  // No responder is a fast answer from the server, not the timeout running out (generous: CI machines are loaded).
+  assert.ok(performance.now() - started < 10_000, "well under the 30 s timeout");
 });
 
 test("patterns: a slow agent fails with RequestTimeoutError naming the agent and the timeout", async () => {

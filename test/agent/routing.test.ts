@@ -51,12 +51,12 @@ test("routing: send by capability lands in the picked agent's mailbox", async ()
 
 test("routing: no agent with the capability fails fast with a typed error", async () => {
   const started = performance.now();
-  await assert.rejects(b.client.requestByCapability("juggling", "hi"), (err: unknown) => {
+  await assert.rejects(b.client.requestByCapability("juggling", "hi", { timeoutMs: 30_000 }), (err: unknown) => {
     assert.ok(err instanceof NoAgentWithCapabilityError);
     assert.ok(err instanceof AgentUnavailableError, "callers catching unavailability catch it too");
     assert.equal(err.capability, "juggling");
     assert.match(err.message, /no live agent has the capability "juggling"/);
     return true;
   });
-  assert.ok(performance.now() - started < 2000);
+  assert.ok(performance.now() - started < 10_000, "fails from the registry, well before the 30 s timeout");
 });
