@@ -134,6 +134,7 @@ test("patterns: hostile input on an agent's subjects is rejected with a logged r
   assert.equal(info.num_pending + info.num_ack_pending, 0, "every bad message was settled");
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await jsm.consumers.info("AGENTS", "Beta")).num_redelivered, 0, "none came back");
+  await beta.waitForLog((log) => log.split("\n").filter((l) => l.includes("mailbox.rejected")).length >= 4).catch(() => undefined);
   const rejected = beta.log().split("\n").filter((l) => l.includes("mailbox.rejected"));
   assert.equal(rejected.length, 4, rejected.join("\n"));
   assert.match(rejected.join("\n"), /not JSON/);

@@ -11,9 +11,14 @@ export interface HostProcess {
   readonly proc: ChildProcess;
   /** Everything it wrote to stderr (its log). */
   readonly log: () => string;
-  /** Resolves with the exit code once it has exited. */
+  /** Resolves with the exit code once it has exited and everything it logged has been read. */
   readonly exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Waits until its log satisfies `check`: a line the host wrote can still sit in the pipe after the server
+   * shows the work done, so tests that count log lines wait for them rather than read once.
+   */
+  waitForLog(check: (log: string) => boolean, timeoutMs?: number): Promise<void>;
 }
 
 /** Starts `tsx scripts/agent.ts ...modules` with `env` and waits for its "host.ready" line. */
@@ -25,7 +30,8 @@ export async function startHostProcess(modules: string[], env: Record<string, st
   });
   let log = "";
   proc.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  // "close", not "exit": by then its stderr has been read to the end.
+  const exited = new Promise<number | null>((resolve) => proc.once("close", (code) => resolve(code)));
   const ready = await Promise.race([
     new Promise<boolean>((resolve) => {
       const check = () => (log.includes("host.ready") ? resolve(true) : undefined);
@@ -45,6 +51,13 @@ export async function startHostProcess(modules: string[], env: Record<string, st
     kill: async (signal = "SIGTERM") => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
+    },
+    waitForLog: async (check, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!check(log)) {
+        if (Date.now() > deadline) throw new Error(`log never showed what was waited for; tail: ${log.slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
   };
 }
