@@ -146,7 +146,8 @@ interface ProgressTarget {
 /** Scope of the message a context is bound to: its thread and deadline pass on to what the handler sends. */
 interface Scope {
   message?: Envelope;
-  signal: AbortSignal;
+  /** A function when the signal is made on first use (see Cancellation). */
+  signal: AbortSignal | (() => AbortSignal);
   deliveryCount: number;
   redelivered: boolean;
   progress?: ProgressTarget;
@@ -172,7 +173,9 @@ export class Context implements HandlerContext {
     return this.#owner.log;
   }
   get signal(): AbortSignal {
-    return this.#scope.signal;
+    const { signal } = this.#scope;
+    if (typeof signal !== "function") return signal;
+    return (this.#scope.signal = signal());
   }
   get message(): Envelope {
     if (!this.#scope.message) throw new NatterError("this context is not handling a message");
@@ -186,12 +189,21 @@ export class Context implements HandlerContext {
   }
 
   /** A context bound to `message`: sends inherit its thread and deadline; `signal` fires at the deadline too. */
-  bind(message: Envelope, extra: { signal?: AbortSignal; deliveryCount?: number; redelivered?: boolean; streamed?: boolean } = {}): Context {
-    const signals = [extra.signal ?? this.#owner.signal];
-    if (message.deadline) signals.push(AbortSignal.timeout(Math.max(0, Date.parse(message.deadline) - Date.now())));
+  bind(message: Envelope, extra: { signal?: AbortSignal | (() => AbortSignal); deliveryCount?: number; redelivered?: boolean; streamed?: boolean } = {}): Context {
+    const base = extra.signal ?? this.#owner.signal;
+    const { deadline } = message;
+    // Made on first use: most handlers never look at their signal.
+    const signal = (): AbortSignal => {
+      const outer = typeof base === "function" ? base() : base;
+      if (!deadline) return outer;
+      const left = Date.parse(deadline) - Date.now();
+      // Already past: aborted now, not on the next timer tick.
+      const timer = left > 0 ? AbortSignal.timeout(left) : AbortSignal.abort(new DOMException("the message's deadline has passed", "TimeoutError"));
+      return AbortSignal.any([outer, timer]);
+    };
     return new Context(this.#owner, {
       message,
-      signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
+      signal,
       deliveryCount: extra.deliveryCount ?? 1,
       redelivered: extra.redelivered ?? false,
       ...(extra.streamed && message.type === "request" ? { progress: { subject: progressSubject(message.from, message.id), request: message } } : {}),

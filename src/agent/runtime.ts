@@ -17,6 +17,7 @@ import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
 import { SenderRateLimiter } from "../security/rate-limit.ts";
 import type { Verifier } from "../security/verify.ts";
+import { Cancellation } from "./cancellation.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
@@ -53,7 +54,7 @@ export class AgentRuntime implements ContextOwner {
   #requests: Subscription | undefined;
   readonly #groups = new Map<string, Subscription>();
   /** Running handlers by thread, so a cancellation can reach them. */
-  readonly #byThread = new Map<string, Set<AbortController>>();
+  readonly #byThread = new Map<string, Set<Cancellation>>();
   /** Recently cancelled threads (bounded), so their queued and future messages are skipped. */
   readonly #cancelled = new Set<string>();
   readonly #prefetch: number;
@@ -255,11 +256,11 @@ export class AgentRuntime implements ContextOwner {
     const handler = this.definition.onRequest;
     if (!handler) throw new NatterError(`agent "${this.name}" does not answer requests`, ERROR_CODES.notFound);
     const streamed = msg.headers?.get(HEADERS.stream) === "1";
-    return this.#cancellable(request, async (signal) => {
+    return this.#cancellable(request, async (run) => {
       try {
-        return await this.#track(() => handler(request, this.context.bind(request, { signal, streamed })), request, "queue");
+        return await this.#track(() => handler(request, this.context.bind(request, { signal: () => run.signal, streamed })), request, "queue");
       } catch (err) {
-        if (signal.aborted && this.#cancelled.has(request.threadId ?? request.id)) throw new NatterError(String((signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
+        if (run.aborted && this.#cancelled.has(request.threadId ?? request.id)) throw new NatterError(String((run.signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
         throw err;
       }
     });
@@ -275,17 +276,17 @@ export class AgentRuntime implements ContextOwner {
   }
 
   /** Runs `work` with a signal that fires on shutdown or when the message's thread is cancelled. */
-  async #cancellable<T>(envelope: Envelope, work: (signal: AbortSignal) => Promise<T>, outer: AbortSignal = this.#stopping.signal): Promise<T> {
+  async #cancellable<T>(envelope: Envelope, work: (run: Cancellation) => Promise<T>, outer: AbortSignal = this.#stopping.signal): Promise<T> {
     const thread = envelope.threadId ?? envelope.id;
-    const controller = new AbortController();
-    if (this.#cancelled.has(thread)) controller.abort(new AbortedError(`thread ${thread} was cancelled`));
+    const run = new Cancellation(outer);
+    if (this.#cancelled.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
     let set = this.#byThread.get(thread);
     if (!set) this.#byThread.set(thread, (set = new Set()));
-    set.add(controller);
+    set.add(run);
     try {
-      return await work(AbortSignal.any([outer, controller.signal]));
+      return await work(run);
     } finally {
-      set.delete(controller);
+      set.delete(run);
       if (set.size === 0) this.#byThread.delete(thread);
     }
   }
@@ -322,7 +323,7 @@ export class AgentRuntime implements ContextOwner {
       return;
     }
     try {
-      await this.#cancellable(envelope, (signal) => this.#dispatch(delivery, signal), shutdown);
+      await this.#cancellable(envelope, (run) => this.#dispatch(delivery, run), shutdown);
     } catch (err) {
       // Cancelled work is finished work: acknowledge it and tell the sender, do not retry.
       if (!this.#cancelled.has(thread) || shutdown.aborted) throw err;
@@ -331,9 +332,9 @@ export class AgentRuntime implements ContextOwner {
     }
   }
 
-  async #dispatch(delivery: Delivery, signal: AbortSignal): Promise<void> {
+  async #dispatch(delivery: Delivery, run: Cancellation): Promise<void> {
     const { envelope } = delivery;
-    const ctx = this.context.bind(envelope, { signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
+    const ctx = this.context.bind(envelope, { signal: () => run.signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = this.definition.onMessage;
       if (!handler) return this.#unhandled(delivery);
