@@ -56,7 +56,8 @@ export class Presence {
   update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey" | "groups">>): void {
     const statusChanged = patch.status !== undefined && patch.status !== this.#record.status;
     if (patch.groups !== undefined) this.#membershipChanged = true;
-    this.#record = { ...this.#record, ...patch };
+    // In place, not a copy: this runs twice for every message handled, and #put snapshots what it writes.
+    Object.assign(this.#record, patch);
     if (statusChanged || patch.groups !== undefined) this.#schedule();
   }
 
