@@ -97,10 +97,9 @@ class ServerNode implements TestServer {
       if (!this.running) throw new Error(`nats-server exited at start (code ${proc.exitCode}); log: ${this.log().slice(-2000)}`);
       if (this.#port === -1) {
         const portsFile = readdirSync(this.dir).find((f) => f.endsWith(".ports"));
-        if (portsFile) {
-          const ports = JSON.parse(readFileSync(join(this.dir, portsFile), "utf8")) as { nats: string[] };
-          this.#port = Number(new URL(ports.nats[0]!.replace("nats://", "http://")).port);
-        }
+        // The server may have created the file and not yet written it: read it again on the next round.
+        const port = portsFile ? portFromFile(join(this.dir, portsFile)) : undefined;
+        if (port !== undefined) this.#port = port;
       }
       if (this.#port !== -1 && (await canConnect(this.#port))) return;
       await sleep(25);
@@ -190,4 +189,15 @@ async function jetStreamReady(urls: string[]): Promise<void> {
 
 function canConnect(port: number): Promise<boolean> {
   return isListening(`nats://127.0.0.1:${port}`, 1000);
+}
+
+/** The client port in a ports file, or undefined while the file is still being written. */
+function portFromFile(path: string): number | undefined {
+  try {
+    const ports = JSON.parse(readFileSync(path, "utf8")) as { nats?: string[] };
+    const url = ports.nats?.[0];
+    return url ? Number(new URL(url.replace("nats://", "http://")).port) : undefined;
+  } catch {
+    return undefined;
+  }
 }
