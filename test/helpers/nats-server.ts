@@ -92,6 +92,16 @@ class ServerNode implements TestServer {
     this.#proc = proc;
     live.add(proc);
     proc.on("exit", () => live.delete(proc));
+    try {
+      await this.#waitReady(proc);
+    } catch (err) {
+      // A server that did not come up must not outlive the test: its handle would keep the test file running.
+      proc.kill("SIGKILL");
+      throw err;
+    }
+  }
+
+  async #waitReady(proc: ChildProcess): Promise<void> {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`nats-server exited at start (code ${proc.exitCode}); log: ${this.log().slice(-2000)}`);
