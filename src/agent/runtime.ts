@@ -11,7 +11,7 @@ import { createEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
 import { DEAD_LETTER_HEADERS, ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject, groupSubject, progressSubject } from "../protocol/subjects.ts";
 import { Presence } from "../registry/presence.ts";
-import { listInstances } from "../registry/query.ts";
+import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
 import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
@@ -21,10 +21,12 @@ import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
 
-/** What the host shares with its runtimes for checking inbound messages. */
-export interface RuntimeSecurity {
+/** What the host shares with the runtimes on one connection. */
+export interface RuntimeShared {
   /** Checks signatures when NATTER_VERIFY is warn or enforce. */
   verifier?: Verifier | undefined;
+  /** The connection's registry view; without one the runtime follows its own agent's entries itself. */
+  registry?: RegistryView | undefined;
 }
 
 /** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
@@ -58,14 +60,17 @@ export class AgentRuntime implements ContextOwner {
   readonly #cancelled = new Set<string>();
   readonly #prefetch: number;
   readonly #concurrency: number;
-  #swarmCheck: NodeJS.Timeout | undefined;
+  readonly #sharedView: RegistryView | undefined;
+  /** The view this runtime opened itself, when none was shared; stopped with it. */
+  #ownView: RegistryView | undefined;
+  #unfollow: (() => void) | undefined;
   #handled = 0;
   #started = false;
 
   constructor(
     readonly bus: Bus,
     readonly definition: AgentDefinition,
-    security: RuntimeSecurity = {},
+    shared: RuntimeShared = {},
   ) {
     const { config } = bus;
     const concurrency = definition.concurrency ?? config.concurrency;
@@ -73,7 +78,8 @@ export class AgentRuntime implements ContextOwner {
     this.#prefetch = Math.max(definition.prefetch ?? config.prefetch, concurrency);
     this.log = bus.log.child({ agent: definition.name });
     this.signer = agentSigner(config, definition.name);
-    this.#verifier = security.verifier?.mode === "off" ? undefined : security.verifier;
+    this.#verifier = shared.verifier?.mode === "off" ? undefined : shared.verifier;
+    this.#sharedView = shared.registry;
     this.#rate = config.rateLimit > 0 ? new SenderRateLimiter(config.rateLimit, config.rateBurst ?? config.rateLimit) : undefined;
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign);
     this.context = new Context(this);
@@ -129,6 +135,11 @@ export class AgentRuntime implements ContextOwner {
     return this.#mailbox.held;
   }
 
+  /** Mailbox messages this instance may hold at once: its prefetch when it runs alone, its concurrency beside other instances. */
+  get window(): number {
+    return this.#mailbox.options.prefetch;
+  }
+
   announcement(status: string): Record<string, unknown> {
     const r = this.#presence.record;
     return { status, instanceId: this.instanceId, description: r.description, capabilities: r.capabilities };
@@ -139,9 +150,9 @@ export class AgentRuntime implements ContextOwner {
     const { config, jsm } = this.bus;
     const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
-    await this.#fitWindow();
-    this.#swarmCheck = setInterval(() => void this.#fitWindow(), config.heartbeatMs);
-    this.#swarmCheck.unref();
+    const view = this.#sharedView ?? (this.#ownView = await RegistryView.open(this.bus, { ttlMs: config.registryTtlMs, agent: this.name, log: this.log }));
+    this.#unfollow = view.onChange(() => this.#fitWindow(view), this.name);
+    this.#fitWindow(view);
     await this.definition.onStart?.(this.context);
     for (const group of this.definition.groups ?? []) await this.joinGroup(group);
     const serve: ServeOptions = {
@@ -171,7 +182,8 @@ export class AgentRuntime implements ContextOwner {
     if (this.#stopping.signal.aborted) return;
     const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
-    clearInterval(this.#swarmCheck);
+    this.#unfollow?.();
+    await this.#ownView?.stop();
     for (const sub of this.#groups.values()) sub.unsubscribe();
     await this.#requests?.drain().catch(() => undefined);
     await this.#mailbox.stop(deadlineMs);
@@ -300,16 +312,14 @@ export class AgentRuntime implements ContextOwner {
     }
   }
 
-  /** One instance reads ahead (priorities reorder within the window); in a swarm each holds only what it runs, so none idles while another hoards. */
-  async #fitWindow(): Promise<void> {
-    let instances: number;
-    try {
-      instances = (await listInstances(this.bus, this.log, this.name)).filter((r) => r.status !== "offline").length;
-    } catch (err) {
-      this.log.debug("swarm.check_failed", { error: err });
-      return;
-    }
-    const window = instances > 1 ? this.#concurrency : this.#prefetch;
+  /**
+   * One instance reads ahead (priorities reorder within the window); in a swarm each holds only what it runs, so none
+   * idles while another hoards. Runs whenever the registry view sees this agent's instances change.
+   */
+  #fitWindow(view: RegistryView): void {
+    const others = view.liveInstances(this.name).filter((r) => r.instanceId !== this.instanceId).length;
+    const window = others > 0 ? this.#concurrency : this.#prefetch;
+    if (window !== this.window) this.log.debug("mailbox.window", { window, others });
     this.#mailbox.setWindow(window);
   }
 
