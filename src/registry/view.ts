@@ -92,7 +92,7 @@ export class RegistryView {
       const listed = await listInstances(this.bus, this.options.log, agent);
       const names = new Set(this.#byName.keys());
       this.#byName.clear();
-      for (const r of listed) this.#set(registryKey(r.name, r.instanceId), r);
+      for (const r of listed) this.#set(r.name, registryKey(r.name, r.instanceId), r);
       for (const name of this.#byName.keys()) names.add(name);
       for (const name of names) this.#changed(name);
       return watch;
@@ -134,14 +134,15 @@ export class RegistryView {
   #apply(entry: KvEntry): void {
     const name = entry.key.slice(0, entry.key.indexOf("."));
     const [record] = toRecord(entry, this.options.log);
-    if (record) this.#set(entry.key, record);
+    if (record) this.#set(name, entry.key, record);
     else this.#byName.get(name)?.delete(entry.key);
     this.#changed(name);
   }
 
-  #set(key: string, record: AgentRecord): void {
-    let held = this.#byName.get(record.name);
-    if (!held) this.#byName.set(record.name, (held = new Map()));
+  /** Files the entry under the name in its key (`{name}.{instanceId}`), where its delete will look for it. */
+  #set(name: string, key: string, record: AgentRecord): void {
+    let held = this.#byName.get(name);
+    if (!held) this.#byName.set(name, (held = new Map()));
     held.set(key, { record, expiresAt: Date.parse(record.lastHeartbeat) + this.options.ttlMs });
   }
 
