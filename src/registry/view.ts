@@ -5,7 +5,7 @@ import type { Logger } from "../logger.ts";
 import { registryKey, type AgentRecord } from "../protocol/record.ts";
 import { listInstances, toRecord, type RegistryHandle } from "./query.ts";
 
-/** Options of {@link openRegistryView}. */
+/** Options of {@link RegistryView.open}. */
 export interface RegistryViewOptions {
   /** An entry whose lastHeartbeat is older than this is gone, in milliseconds (the registry TTL). */
   ttlMs: number;
