@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
+import { RegistryView } from "../registry/view.ts";
 import { agentConnection } from "../security/identity.ts";
 import { Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
@@ -38,20 +39,25 @@ export interface Host {
 export async function startHost(options: HostOptions): Promise<Host> {
   const config = options.config ?? loadConfig();
   const connections = await connect(config, options);
-  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus))).catch(async (err: unknown) => {
+  const settled = await Promise.allSettled(connections.map((c) => startShared(c)));
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) {
+    await Promise.all(settled.map((s) => (s.status === "fulfilled" ? (s.value.verifier?.stop(), s.value.registry.stop()) : undefined)));
     await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
-    throw err;
-  });
-  const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, { verifier: verifiers[i] })));
+    throw failed.reason;
+  }
+  const shared = settled.map((s) => (s as PromiseFulfilledResult<Shared>).value);
+  const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, shared[i])));
   const listeners = connections.map((c, i) => {
     const mine = runtimes.filter((r) => r.bus === c.bus);
-    const broadcasts = subscribeBroadcasts(c.bus, mine, verifiers[i]);
+    const { verifier, registry } = shared[i]!;
+    const broadcasts = subscribeBroadcasts(c.bus, mine, verifier);
     const cancels = subscribeCancels(c.bus, mine);
     const watching = watchReconnects(c.bus, mine);
-    return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifiers[i]?.stop()) };
+    return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifier?.stop(), registry.stop()) };
   });
   const closeAll = async () => {
-    for (const l of listeners) l.stop();
+    await Promise.all(listeners.map((l) => l.stop()));
     await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
   };
   const started: AgentRuntime[] = [];
@@ -110,12 +116,28 @@ async function connect(config: Config, options: HostOptions): Promise<Connection
   return connections;
 }
 
-/** A started registry-key cache when NATTER_VERIFY is warn or enforce. */
-async function startVerifier(bus: Bus): Promise<Verifier | undefined> {
-  if (bus.config.verify === "off") return undefined;
+interface Shared {
+  registry: RegistryView;
+  verifier: Verifier | undefined;
+}
+
+/**
+ * What a connection's runtimes share: one registry view (following only the agent's keys when the connection
+ * serves one agent name), and a started registry-key cache when NATTER_VERIFY is warn or enforce.
+ */
+async function startShared({ bus, definitions }: Connection): Promise<Shared> {
+  const names = new Set(definitions.map((d) => d.name));
+  const agent = names.size === 1 ? [...names][0] : undefined;
+  const registry = await RegistryView.open(bus, { ttlMs: bus.config.registryTtlMs, log: bus.log, ...(agent ? { agent } : {}) });
+  if (bus.config.verify === "off") return { registry, verifier: undefined };
   const verifier = new Verifier(bus.registry, bus.config, bus.log);
-  await verifier.start();
-  return verifier;
+  try {
+    await verifier.start();
+  } catch (err) {
+    await registry.stop();
+    throw err;
+  }
+  return { registry, verifier };
 }
 
 function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {

@@ -43,6 +43,7 @@ const SETTINGS = {
   registryTtlMs: { env: "NATTER_REGISTRY_TTL_MS", schema: int(1000), fallback: "90000" },
   requestTimeoutMs: { env: "NATTER_REQUEST_TIMEOUT_MS", schema: int(1), fallback: "10000" },
   connectTimeoutMs: { env: "NATTER_CONNECT_TIMEOUT_MS", schema: int(100), fallback: "5000" },
+  provisionTimeoutMs: { env: "NATTER_PROVISION_TIMEOUT_MS", schema: int(0), fallback: "60000" },
   maxMessageBytes: { env: "NATTER_MAX_MESSAGE_BYTES", schema: int(256, 64 * 1024 * 1024), fallback: "1048576" },
   concurrency: { env: "NATTER_CONCURRENCY", schema: int(1, 10_000), fallback: "8" },
   prefetch: { env: "NATTER_PREFETCH", schema: int(1, 100_000), fallback: "1024" },

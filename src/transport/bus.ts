@@ -4,6 +4,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { Config } from "../config/config.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { connectNats, type ConnectOptions } from "./connect.ts";
+import { retryUntilReady } from "./ready.ts";
 import { provision } from "./streams.ts";
 
 /** One NATS connection with its JetStream, manager and registry bucket handles. */
@@ -33,10 +34,17 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
   const owned = options.connection === undefined;
   const nc = options.connection ?? (await connectNats(config, { ...options, logger: log }));
   try {
-    const jsm = await jetstreamManager(nc, { timeout: config.requestTimeoutMs });
-    if (options.provision !== false) await provision(jsm, config, log);
-    const js = jetstream(nc, { timeout: config.requestTimeoutMs });
-    const registry = await new Kvm(js).open(config.registryBucket);
+    // A cluster that has just started has no JetStream leader for a few seconds: wait for it within a bound.
+    const { jsm, js, registry } = await retryUntilReady(
+      "setting up JetStream",
+      async () => {
+        const jsm = await jetstreamManager(nc, { timeout: config.requestTimeoutMs });
+        if (options.provision !== false) await provision(jsm, config, log);
+        const js = jetstream(nc, { timeout: config.requestTimeoutMs });
+        return { jsm, js, registry: await new Kvm(js).open(config.registryBucket) };
+      },
+      { deadlineMs: config.provisionTimeoutMs, deadlineSetting: "NATTER_PROVISION_TIMEOUT_MS", log },
+    );
     return {
       config,
       nc,

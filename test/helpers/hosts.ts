@@ -38,7 +38,8 @@ export async function startHostProcess(modules: string[], env: Record<string, st
       proc.stderr!.on("data", check);
     }),
     exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+    // Unref'd: a pending start timeout must not keep the test process alive for a minute after the host is up.
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000).unref()),
   ]);
   if (!ready) {
     proc.kill("SIGKILL");

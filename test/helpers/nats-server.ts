@@ -154,8 +154,11 @@ export interface TestCluster {
   dispose(): Promise<void>;
 }
 
-/** Starts an n-node JetStream cluster on loopback ports, each node with its own store. */
-export async function startCluster(n = 3): Promise<TestCluster> {
+/**
+ * Starts an n-node JetStream cluster on loopback ports, each node with its own store. With `waitForJetStream: false`
+ * it returns as soon as every node takes connections, before the cluster has elected a JetStream leader.
+ */
+export async function startCluster(n = 3, options: { waitForJetStream?: boolean } = {}): Promise<TestCluster> {
   const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
   const routePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
   const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(", ");
@@ -166,7 +169,7 @@ export async function startCluster(n = 3): Promise<TestCluster> {
     nodes.push(new ServerNode(dir, { port: ports[i]!, cluster, name: `n${i}` }));
   }
   await Promise.all(nodes.map((s) => s.start()));
-  await jetStreamReady(nodes.map((s) => s.url));
+  if (options.waitForJetStream !== false) await jetStreamReady(nodes.map((s) => s.url));
   return {
     nodes,
     urls: nodes.map((s) => s.url),

@@ -15,7 +15,8 @@ let client: Client;
 let worker: HostProcess;
 
 before(async () => {
-  cluster = await startCluster(3);
+  // Connect (and provision) at once, before the cluster has a JetStream leader: setting up must wait for it, not fail.
+  cluster = await startCluster(3, { waitForJetStream: false });
   config = loadConfig({ NATS_URL: cluster.urls.join(","), NATTER_REPLICAS: "3", NATTER_LOG_LEVEL: "silent", NATTER_REQUEST_TIMEOUT_MS: "20000" });
   client = await connectClient({ name: "traffic", config });
 });
@@ -26,7 +27,7 @@ after(async () => {
   await cluster?.dispose();
 });
 
-test("cluster: the mailbox stream and the registry bucket are provisioned at 3 replicas", async () => {
+test("cluster: provisioned right after a cold start, the mailbox stream and the registry bucket have 3 replicas", async () => {
   const jsm = await jetstreamManager(client.bus.nc);
   for (const name of ["AGENTS", "KV_natter-registry"]) {
     const info = await jsm.streams.info(name);

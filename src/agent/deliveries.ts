@@ -1,0 +1,103 @@
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import { NatterError, toError } from "../errors.ts";
+import type { Delivery, MailboxHandlers } from "../mailbox/mailbox.ts";
+import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
+import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
+import type { Cancellation } from "./cancellation.ts";
+import { DEAD_LETTER_HEADERS, ERROR_CODES } from "../protocol/headers.ts";
+import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
+import type { RuntimeParts } from "./parts.ts";
+
+/** Runs an agent's mailbox messages through its handlers: skips cancelled threads, notifies senders, dead-letters what keeps failing. */
+export class Deliveries implements MailboxHandlers {
+  constructor(readonly parts: RuntimeParts) {}
+
+  async handle(delivery: Delivery, shutdown: AbortSignal): Promise<void> {
+    const { envelope } = delivery;
+    const { threads, log } = this.parts;
+    const thread = envelope.threadId ?? envelope.id;
+    if (threads.has(thread)) {
+      log.info("message.skipped", { id: envelope.id, thread, reason: "its thread was cancelled" });
+      if (envelope.type === "direct" || envelope.type === "handoff") await this.#notify(envelope, "cancelled", { cancelled: true });
+      return;
+    }
+    try {
+      await threads.run(envelope, (run) => this.#dispatch(delivery, run), shutdown);
+    } catch (err) {
+      // Cancelled work is finished work: acknowledge it and tell the sender, do not retry.
+      if (!threads.has(thread) || shutdown.aborted) throw err;
+      log.info("message.cancelled", { id: envelope.id, thread });
+      if (envelope.type === "direct" || envelope.type === "handoff") await this.#notify(envelope, "cancelled", { cancelled: true });
+    }
+  }
+
+  /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */
+  async giveUp(delivery: Delivery, error: Error): Promise<void> {
+    const { envelope, seq, deliveryCount, msg } = delivery;
+    const { bus, definition, log } = this.parts;
+    const h = natsHeaders();
+    h.set(DEAD_LETTER_HEADERS.error, error.message.replace(/[\r\n]+/g, " ").slice(0, 1000));
+    h.set(DEAD_LETTER_HEADERS.deliveries, String(deliveryCount));
+    h.set(DEAD_LETTER_HEADERS.originalSeq, String(seq));
+    h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
+    await publishBytes(bus.js, deadLetterSubject(definition.name), msg.data, `dlq-${envelope.id}`, {
+      maxMessageBytes: Number.POSITIVE_INFINITY,
+      timeoutMs: bus.config.requestTimeoutMs,
+      headers: h,
+    });
+    log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
+    const code = error instanceof NatterError ? error.code : ERROR_CODES.handler;
+    await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
+      log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
+    );
+  }
+
+  async #dispatch(delivery: Delivery, run: Cancellation): Promise<void> {
+    const { envelope } = delivery;
+    const { definition, context, slots } = this.parts;
+    const ctx = context.bind(envelope, { signal: () => run.signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
+    if (envelope.type === "direct" || envelope.type === "handoff") {
+      const handler = definition.onMessage;
+      if (!handler) return this.#unhandled(delivery);
+      const result = await slots.run(() => handler(envelope, ctx), envelope, "wait");
+      await this.#notify(envelope, typeof result === "string" ? result : "done", {});
+      return;
+    }
+    if (envelope.type === "response") {
+      const handler = definition.onResponse;
+      if (!handler) return this.#unhandled(delivery);
+      await slots.run(() => handler(envelope, ctx), envelope, "wait");
+      return;
+    }
+    this.#unhandled(delivery);
+  }
+
+  #unhandled(delivery: Delivery): void {
+    const { envelope } = delivery;
+    this.parts.log.info("message.unhandled", { id: envelope.id, type: envelope.type, from: envelope.from, seq: delivery.seq, reason: `no handler for ${envelope.type} messages; acknowledged` });
+  }
+
+  /** Sends the completion notice of a direct message or handoff to its sender's mailbox. */
+  async #notify(original: Envelope, content: string, metadata: Record<string, unknown>): Promise<void> {
+    const { bus, definition, signer } = this.parts;
+    if (original.notify === false || original.from === definition.name) return;
+    const notice = createEnvelope({
+      type: "response",
+      from: definition.name,
+      to: original.from,
+      content,
+      metadata,
+      inReplyTo: original.id,
+      threadId: original.threadId ?? original.id,
+      priority: original.priority,
+      notify: false,
+    });
+    // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
+    await publishEnvelope(bus.js, directSubject(original.from), notice, {
+      maxMessageBytes: bus.config.maxMessageBytes,
+      timeoutMs: bus.config.requestTimeoutMs,
+      msgID: `done-${original.id}`,
+      ...(signer ? { sign: signer.sign } : {}),
+    });
+  }
+}

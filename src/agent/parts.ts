@@ -1,0 +1,23 @@
+import type { Logger } from "../logger.ts";
+import type { Signer } from "../security/identity.ts";
+import type { Bus } from "../transport/bus.ts";
+import type { Context } from "./context.ts";
+import type { AgentDefinition } from "./define.ts";
+import type { Screens } from "./screening.ts";
+import type { HandlerSlots } from "./slots.ts";
+import type { ThreadCancellation } from "./threads.ts";
+
+/** What a runtime shares with the code that feeds its handlers from the mailbox and from requests. */
+export interface RuntimeParts {
+  readonly bus: Bus;
+  readonly definition: AgentDefinition;
+  readonly context: Context;
+  readonly log: Logger;
+  readonly signer: Signer | undefined;
+  readonly threads: ThreadCancellation;
+  readonly slots: HandlerSlots;
+  /** Signature and sender-rate checks; undefined when neither is on. */
+  readonly screens: Screens | undefined;
+  /** Fires when the agent begins to stop. */
+  readonly stopping: AbortSignal;
+}

@@ -1,0 +1,50 @@
+import type { Msg, Subscription } from "@nats-io/transport-node";
+import { NatterError } from "../errors.ts";
+import { publishEnvelope } from "../mailbox/send.ts";
+import type { Envelope } from "../protocol/envelope.ts";
+import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
+import { progressSubject } from "../protocol/subjects.ts";
+import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
+import type { RuntimeParts } from "./parts.ts";
+
+/** Answers the agent's requests in its queue group: screened, cancellable by thread, within the handler slots. */
+export function serveAgentRequests(parts: RuntimeParts): Subscription {
+  const { bus, definition, log, signer, screens } = parts;
+  const serve: ServeOptions = {
+    log,
+    maxMessageBytes: bus.config.maxMessageBytes,
+    onAnswer: (req, res, msg) => storeFinal(parts, req, res, msg),
+  };
+  if (signer) serve.sign = signer.sign;
+  if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
+  return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
+}
+
+async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise<Reply> {
+  const { definition, context, threads, slots, stopping } = parts;
+  const handler = definition.onRequest;
+  if (!handler) throw new NatterError(`agent "${definition.name}" does not answer requests`, ERROR_CODES.notFound);
+  const streamed = msg.headers?.get(HEADERS.stream) === "1";
+  return threads.run(
+    request,
+    async (run) => {
+      try {
+        return await slots.run(() => handler(request, context.bind(request, { signal: () => run.signal, streamed })), request, "queue");
+      } catch (err) {
+        if (run.aborted && threads.has(request.threadId ?? request.id)) throw new NatterError(String((run.signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
+        throw err;
+      }
+    },
+    stopping,
+  );
+}
+
+/** A streamed request's answer is stored after its progress, so a resuming requester sees the end. */
+function storeFinal(parts: RuntimeParts, request: Envelope, response: Envelope, msg: Msg): void {
+  if (msg.headers?.get(HEADERS.stream) !== "1") return;
+  const { bus, signer, log } = parts;
+  const { config } = bus;
+  publishEnvelope(bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(signer ? { sign: signer.sign } : {}) }).catch((err: unknown) =>
+    log.warn("progress.final_failed", { id: request.id, error: err }),
+  );
+}

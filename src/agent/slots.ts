@@ -1,0 +1,72 @@
+import { NatterError } from "../errors.ts";
+import { Limiter } from "../limiter.ts";
+import type { Logger } from "../logger.ts";
+import type { Envelope } from "../protocol/envelope.ts";
+import { ERROR_CODES } from "../protocol/headers.ts";
+import type { Presence } from "../registry/presence.ts";
+
+/** How a handler gets its slot: wait for one, or queue within the bound and be refused past it. */
+export type Admission = "wait" | "queue";
+
+/** Options of {@link HandlerSlots}. */
+export interface HandlerSlotsOptions {
+  agent: string;
+  /** Handlers running at once. */
+  concurrency: number;
+  /** Requests and broadcasts waiting for a slot before they are refused. */
+  maxQueued: number;
+  presence: Presence;
+  log: Logger;
+}
+
+/** Runs an agent's handlers under its concurrency limit, keeping load, status and the handled count in the registry. */
+export class HandlerSlots {
+  readonly #limiter: Limiter;
+  #handled = 0;
+
+  constructor(readonly options: HandlerSlotsOptions) {
+    this.#limiter = new Limiter(options.concurrency, options.maxQueued);
+  }
+
+  /** Handlers running now. */
+  get active(): number {
+    return this.#limiter.active;
+  }
+
+  /** Handlers finished since start, failed ones included. */
+  get handled(): number {
+    return this.#handled;
+  }
+
+  /** Resolves once no handler runs. */
+  idle(): Promise<void> {
+    return this.#limiter.idle();
+  }
+
+  /**
+   * Runs a handler in a slot. Mailbox work waits for one (the mailbox already bounds it);
+   * requests and broadcasts queue up to a bound, then are refused.
+   */
+  async run<T>(handler: () => Promise<T> | T, envelope: Envelope, admission: Admission): Promise<T> {
+    const { agent, presence, log } = this.options;
+    const slot = admission === "wait" ? this.#limiter.acquire() : this.#limiter.tryAcquire();
+    if (!slot) throw new NatterError(`agent "${agent}" is overloaded; try again later`, ERROR_CODES.overloaded);
+    const release = await slot;
+    const started = performance.now();
+    presence.update({ status: "busy", load: this.#limiter.active });
+    log.debug("message.in", { id: envelope.id, type: envelope.type, from: envelope.from });
+    try {
+      const result = await handler();
+      log.info("message.done", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started) });
+      return result;
+    } catch (err) {
+      log.warn("message.failed", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started), error: err });
+      throw err;
+    } finally {
+      this.#handled++;
+      release();
+      const load = this.#limiter.active;
+      presence.update({ load, handled: this.#handled, ...(load === 0 ? { status: "available" as const } : {}) });
+    }
+  }
+}

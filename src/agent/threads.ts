@@ -1,0 +1,48 @@
+import { AbortedError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Envelope } from "../protocol/envelope.ts";
+import { Cancellation } from "./cancellation.ts";
+
+/** Cancelled threads remembered at most, so a long-running agent does not grow without bound. */
+const REMEMBERED_CANCELLATIONS = 10_000;
+
+/** An agent's running handlers by thread, so a cancellation reaches them, and the threads recently cancelled. */
+export class ThreadCancellation {
+  /** Running handlers by thread. */
+  readonly #byThread = new Map<string, Set<Cancellation>>();
+  /** Recently cancelled threads (bounded), so their queued and future messages are skipped. */
+  readonly #cancelled = new Set<string>();
+
+  constructor(readonly log: Logger) {}
+
+  /** Whether `thread` was cancelled here. */
+  has(thread: string): boolean {
+    return this.#cancelled.has(thread);
+  }
+
+  /** Cancels `thread`: running handlers' signals fire, and later messages of it are skipped. */
+  cancel(thread: string, by: string, reason: string): void {
+    this.#cancelled.add(thread);
+    if (this.#cancelled.size > REMEMBERED_CANCELLATIONS) this.#cancelled.delete(this.#cancelled.values().next().value!);
+    const running = this.#byThread.get(thread);
+    if (!running) return;
+    this.log.info("thread.cancelled", { thread, by, reason, running: running.size });
+    for (const c of running) c.abort(new AbortedError(`thread ${thread} cancelled by ${by}: ${reason}`));
+  }
+
+  /** Runs `work` with a cancellation that fires when `outer` does or when the message's thread is cancelled. */
+  async run<T>(envelope: Envelope, work: (run: Cancellation) => Promise<T>, outer: AbortSignal): Promise<T> {
+    const thread = envelope.threadId ?? envelope.id;
+    const run = new Cancellation(outer);
+    if (this.#cancelled.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
+    let set = this.#byThread.get(thread);
+    if (!set) this.#byThread.set(thread, (set = new Set()));
+    set.add(run);
+    try {
+      return await work(run);
+    } finally {
+      set.delete(run);
+      if (set.size === 0) this.#byThread.delete(thread);
+    }
+  }
+}

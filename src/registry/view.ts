@@ -1,0 +1,172 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { ClosedConnectionError, DrainingConnectionError } from "@nats-io/transport-node";
+import { KvWatchInclude, type KV, type KvEntry } from "@nats-io/kv";
+import type { Logger } from "../logger.ts";
+import { registryKey, type AgentRecord } from "../protocol/record.ts";
+import { listInstances, toRecord, type RegistryHandle } from "./query.ts";
+
+/** Options of {@link RegistryView.open}. */
+export interface RegistryViewOptions {
+  /** An entry whose lastHeartbeat is older than this is gone, in milliseconds (the registry TTL). */
+  ttlMs: number;
+  /** Follow only this agent's instances; default every agent. */
+  agent?: string;
+  log?: Logger;
+}
+
+interface Held {
+  record: AgentRecord;
+  /** When the entry counts as expired: its lastHeartbeat plus the TTL, in epoch milliseconds. */
+  expiresAt: number;
+}
+
+/**
+ * The registry kept in memory from one KV watch, so a host with many agents asks it rather than the server.
+ * nats-server 2.9 expires entries by the bucket's max_age and tells no watcher, so entries also age out here
+ * once their lastHeartbeat is older than the TTL.
+ */
+export class RegistryView {
+  /** Entries by agent name, then by registry key. */
+  readonly #byName = new Map<string, Map<string, Held>>();
+  readonly #listeners = new Map<string | undefined, Set<() => void>>();
+  readonly #stopping = new AbortController();
+  readonly #sweep: NodeJS.Timeout;
+  #loop: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly bus: RegistryHandle & { registry: KV },
+    readonly options: RegistryViewOptions,
+  ) {
+    const everyMs = Math.max(100, Math.min(1000, Math.floor(options.ttlMs / 3)));
+    this.#sweep = setInterval(() => this.#expire(), everyMs);
+    this.#sweep.unref();
+  }
+
+  /** Loads the registry and keeps following it until {@link stop}; rejects if the first load fails. */
+  static async open(bus: RegistryHandle & { registry: KV }, options: RegistryViewOptions): Promise<RegistryView> {
+    const view = new RegistryView(bus, options);
+    try {
+      const watch = await view.#load();
+      view.#loop = view.#follow(watch);
+    } catch (err) {
+      clearInterval(view.#sweep);
+      throw err;
+    }
+    return view;
+  }
+
+  /** Every entry within the TTL (offline ones too, until they expire). */
+  records(): AgentRecord[] {
+    this.#expire();
+    return [...this.#byName.values()].flatMap((m) => [...m.values()].map((h) => h.record));
+  }
+
+  /** The instances of `name` that are running: not offline, heartbeat within the TTL. */
+  liveInstances(name: string): AgentRecord[] {
+    const now = Date.now();
+    const held = this.#byName.get(name);
+    if (!held) return [];
+    return [...held.values()].filter((h) => h.expiresAt > now && h.record.status !== "offline").map((h) => h.record);
+  }
+
+  /** Calls `listener` after each change to the registry, or only to `name`'s entries; returns the unsubscribe. */
+  onChange(listener: () => void, name?: string): () => void {
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Stops following the registry. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    clearInterval(this.#sweep);
+    await this.#loop;
+  }
+
+  /** Watch first, then list: an update racing the listing is applied after it, so the newest value wins. */
+  async #load(): Promise<AsyncIterable<KvEntry> & { stop(): void }> {
+    const { agent } = this.options;
+    const watch = await this.bus.registry.watch({ key: agent ? `${agent}.*` : ">", include: KvWatchInclude.UpdatesOnly });
+    try {
+      const listed = await listInstances(this.bus, this.options.log, agent);
+      const names = new Set(this.#byName.keys());
+      this.#byName.clear();
+      for (const r of listed) this.#set(r.name, registryKey(r.name, r.instanceId), r);
+      for (const name of this.#byName.keys()) names.add(name);
+      for (const name of names) this.#changed(name);
+      return watch;
+    } catch (err) {
+      watch.stop();
+      throw err;
+    }
+  }
+
+  /** Applies watched entries; should the watch end or fail while still wanted, starts over with a fresh load. */
+  async #follow(first: AsyncIterable<KvEntry> & { stop(): void }): Promise<void> {
+    const { signal } = this.#stopping;
+    let watch: (AsyncIterable<KvEntry> & { stop(): void }) | undefined = first;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        watch ??= await this.#load();
+        const stop = () => watch?.stop();
+        signal.addEventListener("abort", stop, { once: true });
+        try {
+          for await (const entry of watch) {
+            failures = 0;
+            this.#apply(entry);
+          }
+        } finally {
+          signal.removeEventListener("abort", stop);
+        }
+        if (!signal.aborted) this.options.log?.warn("registry.watch_ended", { reason: "the watch closed; loading the registry again" });
+      } catch (err) {
+        if (signal.aborted || err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) break;
+        failures++;
+        this.options.log?.warn("registry.watch_failed", { error: err, attempt: failures });
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
+      }
+      watch = undefined;
+    }
+  }
+
+  #apply(entry: KvEntry): void {
+    const name = entry.key.slice(0, entry.key.indexOf("."));
+    const [record] = toRecord(entry, this.options.log);
+    if (record) this.#set(name, entry.key, record);
+    else this.#byName.get(name)?.delete(entry.key);
+    this.#changed(name);
+  }
+
+  /** Files the entry under the name in its key (`{name}.{instanceId}`), where its delete will look for it. */
+  #set(name: string, key: string, record: AgentRecord): void {
+    let held = this.#byName.get(name);
+    if (!held) this.#byName.set(name, (held = new Map()));
+    held.set(key, { record, expiresAt: Date.parse(record.lastHeartbeat) + this.options.ttlMs });
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    const expired: string[] = [];
+    for (const [name, held] of this.#byName) {
+      const before = held.size;
+      for (const [key, h] of held) if (h.expiresAt <= now) held.delete(key);
+      if (held.size < before) expired.push(name);
+      if (held.size === 0) this.#byName.delete(name);
+    }
+    for (const name of expired) this.#changed(name);
+  }
+
+  #changed(name: string): void {
+    for (const key of [name, undefined]) {
+      for (const listener of this.#listeners.get(key) ?? []) {
+        try {
+          listener();
+        } catch (err) {
+          this.options.log?.warn("registry.listener_failed", { agent: name, error: err });
+        }
+      }
+    }
+  }
+}

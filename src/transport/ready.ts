@@ -1,0 +1,59 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { TimeoutError } from "@nats-io/transport-node";
+import { JetStreamApiError } from "@nats-io/jetstream";
+import { NatterError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+/**
+ * JetStream API error codes of a cluster that cannot serve yet: 10008 "JetStream system temporarily unavailable" (503),
+ * 10009 "JetStream cluster can not handle request" (no meta leader), 10007 "JetStream cluster not assigned to this server".
+ */
+const NOT_READY_CODES: ReadonlySet<number> = new Set([10007, 10008, 10009]);
+
+/** Options of {@link retryUntilReady}. */
+export interface ReadyOptions {
+  /** Give up this long after the first attempt, in milliseconds. */
+  deadlineMs: number;
+  /** Names the setting behind `deadlineMs` in the final error. */
+  deadlineSetting: string;
+  log?: Logger;
+}
+
+/**
+ * Whether `err` (or an error it wraps) says JetStream is not ready yet rather than that the request is wrong.
+ * A cluster that has just started drops API requests (a timeout) or refuses them until it has elected a meta leader.
+ */
+export function isJetStreamNotReady(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof TimeoutError) return true;
+    if (e instanceof JetStreamApiError && NOT_READY_CODES.has(e.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `work`, and again with backoff (0.25 s doubling to 5 s) while it fails because JetStream is not ready;
+ * past the deadline, throws a NatterError ("unavailable") that names the setting and the last error.
+ */
+export async function retryUntilReady<T>(what: string, work: () => Promise<T>, options: ReadyOptions): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isJetStreamNotReady(err)) throw err;
+      const elapsedMs = Date.now() - started;
+      const waitMs = Math.min(5000, 250 * 2 ** Math.min(attempt - 1, 5));
+      if (elapsedMs + waitMs > options.deadlineMs) {
+        throw new NatterError(
+          `${what}: JetStream was not ready after ${attempt} ${attempt === 1 ? "attempt" : "attempts"} in ${Math.round(elapsedMs / 1000)} s (${options.deadlineSetting}=${options.deadlineMs}): ${(err as Error).message}. ` +
+            "A cluster that has just started needs a majority of its nodes up to elect a leader; check that they are running and can reach each other.",
+          "unavailable",
+          { cause: err },
+        );
+      }
+      options.log?.warn("jetstream.not_ready", { what, attempt, retryInMs: waitMs, error: err });
+      await sleep(waitMs);
+    }
+  }
+}
