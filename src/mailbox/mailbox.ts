@@ -43,6 +43,12 @@ export interface MailboxOptions {
   screen?: (delivery: Delivery) => Promise<Screening | undefined>;
 }
 
+/**
+ * Most messages one pull asks the server for. A pull waits at the server until it is filled or expires, and keeps
+ * filling under the window it was made with: the chunk bounds what arrives after the window shrinks.
+ */
+const PULL_CHUNK = 256;
+
 interface Held {
   delivery: Delivery;
   done?: Promise<void>;
@@ -92,10 +98,24 @@ export class Mailbox {
     this.#loop = this.#pull(consumer);
   }
 
-  /** Changes how many messages are held at once (running plus waiting). */
+  /**
+   * Changes how many messages are held at once (running plus waiting). When it shrinks (another instance joined),
+   * the least urgent waiting messages beyond it are handed back to the stream at once, for the other instances.
+   */
   setWindow(prefetch: number): void {
-    if (prefetch === this.options.prefetch) return;
-    this.options.prefetch = Math.max(prefetch, 1);
+    const window = Math.max(prefetch, 1);
+    if (window === this.options.prefetch) return;
+    const shrinking = window < this.options.prefetch;
+    this.options.prefetch = window;
+    // The pull waiting at the server was sized for the old window: end it (the server drops a pull nobody listens
+    // to) so what it would still bring goes to the other instances; the loop pulls again for the new room.
+    // A message the server had already sent to it comes back after the ack wait.
+    if (shrinking) this.#batch?.stop();
+    let excess = Math.min(this.held - window, this.#queue.length);
+    if (excess > 0 && !this.#stop.signal.aborted) {
+      this.options.log.info("mailbox.shared", { agent: this.options.agent, handedBack: excess, window });
+      for (; excess > 0; excess--) this.#queue.pop()!.delivery.msg.nak();
+    }
     this.#kick();
   }
 
@@ -143,7 +163,7 @@ export class Mailbox {
       }
       try {
         // A pull lost with a restarted server is noticed after two missed heartbeats (10 s) and re-issued.
-        const batch = await consumer.fetch({ max_messages: room, expires: 15_000, idle_heartbeat: 5_000 });
+        const batch = await consumer.fetch({ max_messages: Math.min(room, PULL_CHUNK), expires: 15_000, idle_heartbeat: 5_000 });
         this.#batch = batch;
         for await (const m of batch) this.#accept(m);
         failures = 0;

@@ -36,7 +36,7 @@ const send = (n: number) => Promise.all(Array.from({ length: n }, () => lab.clie
 
 test("swarm window: a lone instance reads ahead; a second one in another process shrinks it to its concurrency, and both get work", { timeout: 120_000 }, async () => {
   const first = host.agents[0]!;
-  await send(60);
+  const early = new Set((await send(60)).map((s) => s.envelope.id));
   // Alone, it holds far more than the two it runs: priorities reorder within the window.
   await eventually("the lone instance to hold all 60", () => first.held === 60, 20_000);
   assert.ok(first.window > 60, `window ${first.window}`);
@@ -44,16 +44,20 @@ test("swarm window: a lone instance reads ahead; a second one in another process
   const second = await startHostProcess(["test/fixtures/worker.ts"], { NATS_URL: lab.srv.url, WORKER_NAME: "Pair", ...BEAT });
   lab.hosts.push(second);
   await eventually("the first instance to see the second and shrink its window", () => first.window === 2, 20_000);
+  // What it held but could not run goes back to the stream for the newcomer (a pull already open may bring a few back).
+  await eventually("the first to hand back what it cannot run", () => first.held < 60, 20_000);
+  await eventually("the second to take over some of the backlog", () => lab.events.all.some((e) => e.event === "done" && early.has(e.id)), 30_000);
 
   held.open();
   const more = await send(100);
   const ids = new Set(more.map((s) => s.envelope.id));
-  await eventually("all 160 handled", () => handled.length + lab.events.all.filter((e) => e.event === "done" && ids.has(e.id)).length >= 160, 60_000);
-  const bySecond = lab.events.all.filter((e) => e.event === "done" && ids.has(e.id)).length;
-  const byFirst = handled.filter((id) => ids.has(id)).length;
-  assert.equal(bySecond + byFirst, 100, "each message of the second batch handled once");
-  assert.ok(bySecond > 0, `the second instance got work (${bySecond})`);
-  assert.ok(handled.length >= 60, `the first finished what it held (${handled.length})`);
+  const doneBySecond = () => lab.events.all.filter((e) => e.event === "done" && (ids.has(e.id) || early.has(e.id))).map((e) => e.id);
+  await eventually("all 160 handled", () => handled.length + doneBySecond().length >= 160, 60_000);
+  const all = [...handled, ...doneBySecond()];
+  assert.equal(all.length, 160, "160 handlings in all");
+  assert.equal(new Set(all).size, 160, "each of the 160 messages handled once, by one instance or the other");
+  const bySecond = doneBySecond().filter((id) => ids.has(id)).length;
+  assert.ok(bySecond > 0, `the second instance got work from the second batch (${bySecond})`);
 
   // A graceful stop writes offline: the first reads ahead again without waiting for the TTL.
   assert.equal(await second.kill("SIGTERM"), 0);
