@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { agentConnection } from "../security/identity.ts";
-import { Verifier } from "../security/verify.ts";
+import { startVerifier, type Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
@@ -38,7 +38,7 @@ export interface Host {
 export async function startHost(options: HostOptions): Promise<Host> {
   const config = options.config ?? loadConfig();
   const connections = await connect(config, options);
-  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus))).catch(async (err: unknown) => {
+  const verifiers = await Promise.all(connections.map((c) => startVerifier(c.bus.registry, c.bus.config, c.bus.log))).catch(async (err: unknown) => {
     await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
     throw err;
   });
@@ -46,7 +46,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const listeners = connections.map((c, i) => {
     const mine = runtimes.filter((r) => r.bus === c.bus);
     const broadcasts = subscribeBroadcasts(c.bus, mine, verifiers[i]);
-    const cancels = subscribeCancels(c.bus, mine);
+    const cancels = subscribeCancels(c.bus, mine, verifiers[i]);
     const watching = watchReconnects(c.bus, mine);
     return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifiers[i]?.stop()) };
   });
@@ -110,14 +110,6 @@ async function connect(config: Config, options: HostOptions): Promise<Connection
   return connections;
 }
 
-/** A started registry-key cache when NATTER_VERIFY is warn or enforce. */
-async function startVerifier(bus: Bus): Promise<Verifier | undefined> {
-  if (bus.config.verify === "off") return undefined;
-  const verifier = new Verifier(bus.registry, bus.config, bus.log);
-  await verifier.start();
-  return verifier;
-}
-
 function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {
   return bus.nc.subscribe(ALL_SUBJECT, {
     callback: (err, msg) => {
@@ -143,18 +135,28 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifi
   });
 }
 
-function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[]): Subscription {
+function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {
   return bus.nc.subscribe(CANCEL_SUBJECT, {
     callback: (err, msg) => {
       if (err) return;
+      let envelope: Envelope;
+      let thread: string;
       try {
-        const envelope = decodeEnvelope(msg.data);
-        const thread = envelope.threadId;
-        if (envelope.type !== "cancel" || !thread) throw new Error('a cancellation needs type "cancel" and a threadId');
-        for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
+        envelope = decodeEnvelope(msg.data);
+        if (envelope.type !== "cancel" || !envelope.threadId) throw new Error('a cancellation needs type "cancel" and a threadId');
+        thread = envelope.threadId;
       } catch (e) {
         bus.log.warn("cancel.rejected", { reason: (e as Error).message, bytes: msg.data.length });
+        return;
       }
+      const cancel = () => {
+        for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
+      };
+      if (!verifier) return cancel();
+      void verifier
+        .check(envelope, msg.data, msg.headers, { at: new Date(), once: true })
+        .then((refused) => (refused ? bus.log.warn("cancel.rejected", { id: envelope.id, from: envelope.from, thread, reason: refused }) : cancel()))
+        .catch((e: unknown) => bus.log.warn("cancel.check_failed", { id: envelope.id, error: e }));
     },
   });
 }

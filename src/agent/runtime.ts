@@ -114,6 +114,11 @@ export class AgentRuntime implements ContextOwner {
     return this.definition.name;
   }
 
+  /** Checks inbound signatures, when NATTER_VERIFY is warn or enforce. */
+  get verifier(): Verifier | undefined {
+    return this.#verifier;
+  }
+
   /** Fires when the agent begins to stop. */
   get signal(): AbortSignal {
     return this.#stopping.signal;
@@ -197,9 +202,9 @@ export class AgentRuntime implements ContextOwner {
         if (err || !handler || this.#stopping.signal.aborted) return;
         const envelope = this.#decodeLive(msg, "group");
         if (!envelope || envelope.from === this.name) return;
-        void this.#track(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((e: unknown) =>
-          this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
-        );
+        void this.#screenLive(envelope, msg, "group")
+          .then((ok) => (ok ? this.#track(() => handler(envelope, this.context.bind(envelope)), envelope, "queue") : undefined))
+          .catch((e: unknown) => this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }));
       },
     });
     this.#groups.set(group, sub);
@@ -288,6 +293,14 @@ export class AgentRuntime implements ContextOwner {
       set.delete(controller);
       if (set.size === 0) this.#byThread.delete(thread);
     }
+  }
+
+  /** Whether a message heard live passes the signature check (each instance counts its own sightings); refused ones are logged. */
+  async #screenLive(envelope: Envelope, msg: Msg, what: string): Promise<boolean> {
+    if (!this.#verifier) return true;
+    const refused = await this.#verifier.check(envelope, msg.data, msg.headers, { at: new Date(), once: true, onceFor: this.instanceId });
+    if (refused) this.log.warn(`${what}.rejected`, { subject: msg.subject, id: envelope.id, from: envelope.from, reason: refused });
+    return !refused && !this.#stopping.signal.aborted;
   }
 
   /** Decodes a message heard on a live subscription; bad ones are logged and dropped. */

@@ -20,7 +20,16 @@ export interface Arrival {
   at: Date;
   /** Core messages are never redelivered: a second arrival of the same id is a replay. */
   once: boolean;
+  /** Whose sightings `once` counts, when several receivers share this verifier and each hears the message (group members). */
+  onceFor?: string;
+  /** Fields the envelope must carry: an answer must come from the agent asked and be about the request asked. */
+  expect?: Expectation;
 }
+
+/** Envelope fields a receiver knows in advance. */
+export type Expectation = Partial<Pick<Envelope, "from" | "to" | "inReplyTo">>;
+
+const EXPECTABLE = ["from", "to", "inReplyTo"] as const;
 
 /** Least time between two registry look-ups for one unknown sender, in milliseconds. */
 const LOOKUP_GAP_MS = 1000;
@@ -103,9 +112,13 @@ export class Verifier {
       valid = false;
     }
     if (!valid) return "signature does not match the message";
+    for (const field of EXPECTABLE) {
+      const want = arrival.expect?.[field];
+      if (want !== undefined && envelope[field] !== want) return `its ${field} is ${JSON.stringify(envelope[field] ?? null)}, expected "${want}"`;
+    }
     const skewMs = Math.abs(arrival.at.getTime() - Date.parse(envelope.timestamp));
     if (skewMs > this.config.replayWindowMs) return `timestamp is ${Math.round(skewMs / 1000)} s away from arrival, outside the ${this.config.replayWindowMs} ms window (replayed?)`;
-    if (arrival.once && !this.#firstSighting(envelope.id)) return "already received once (replayed)";
+    if (arrival.once && !this.#firstSighting(arrival.onceFor === undefined ? envelope.id : `${arrival.onceFor}/${envelope.id}`)) return "already received once (replayed)";
     return undefined;
   }
 
@@ -148,6 +161,14 @@ export class Verifier {
     this.#seen.set(id, now + 2 * this.config.replayWindowMs);
     return true;
   }
+}
+
+/** A started verifier when NATTER_VERIFY is warn or enforce, else undefined. */
+export async function startVerifier(registry: KV, config: Verifier["config"], log: Logger): Promise<Verifier | undefined> {
+  if (config.verify === "off") return undefined;
+  const verifier = new Verifier(registry, config, log);
+  await verifier.start();
+  return verifier;
 }
 
 function loadTrustedKeys(path: string | undefined): Map<string, Set<string>> {
