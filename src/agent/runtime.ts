@@ -16,7 +16,7 @@ import { Requester } from "../rpc/call.ts";
 import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
 import { SenderRateLimiter } from "../security/rate-limit.ts";
-import type { Verifier } from "../security/verify.ts";
+import { answerCheck, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
@@ -75,7 +75,7 @@ export class AgentRuntime implements ContextOwner {
     this.signer = agentSigner(config, definition.name);
     this.#verifier = security.verifier?.mode === "off" ? undefined : security.verifier;
     this.#rate = config.rateLimit > 0 ? new SenderRateLimiter(config.rateLimit, config.rateBurst ?? config.rateLimit) : undefined;
-    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign);
+    this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign, answerCheck(this.#verifier));
     this.context = new Context(this);
     this.#limiter = new Limiter(concurrency, config.maxQueuedRequests);
     this.#presence = new Presence(

@@ -95,7 +95,7 @@ function respondError(msg: Msg, agent: string, request: Envelope | undefined, er
   const h = natsHeaders();
   h.set(HEADERS.error, message.replace(/[\r\n]+/g, " "));
   h.set(HEADERS.errorCode, code);
-  // A foreign requester without header support still sees the error in the body.
+  // A foreign requester without header support still sees the error in the body; a checking one verifies it.
   const body = createEnvelope({
     type: "response",
     from: agent,
@@ -105,7 +105,8 @@ function respondError(msg: Msg, agent: string, request: Envelope | undefined, er
     ...(request ? { inReplyTo: request.id, threadId: request.threadId ?? request.id } : {}),
   });
   try {
-    msg.respond(encodeEnvelope(body), { headers: h });
+    const data = encodeEnvelope(body);
+    msg.respond(data, { headers: options.sign ? options.sign(data, h) : h });
     if (request) options.onAnswer?.(request, body, msg);
   } catch (respondErr) {
     options.log.error("rpc.respond_failed", { error: respondErr });

@@ -7,6 +7,7 @@ import type { Config } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
+import { HEADERS } from "../protocol/headers.ts";
 import { AgentNameSchema } from "../protocol/names.ts";
 import { decodeRecord } from "../protocol/record.ts";
 import { SIGNATURE_HEADERS } from "./identity.ts";
@@ -90,13 +91,21 @@ export class Verifier {
   async check(envelope: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, arrival: Arrival): Promise<string | undefined> {
     if (this.mode === "off") return undefined;
     const problem = await this.#problem(envelope, data, headers, arrival);
-    if (!problem) return undefined;
-    const fields = { id: envelope.id, type: envelope.type, from: envelope.from, reason: problem };
+    return problem ? this.verdict(problem, { id: envelope.id, type: envelope.type, from: envelope.from }) : undefined;
+  }
+
+  /**
+   * Applies the mode to a failed check of a message described by `fields`: logs it, and returns the refusal
+   * (`enforce`) or undefined (`warn`: accept). For messages that cannot even be checked.
+   */
+  verdict(problem: string, fields: Record<string, unknown>): string | undefined {
+    if (this.mode === "off") return undefined;
+    const logged = { ...fields, reason: problem };
     if (this.mode === "warn") {
-      this.log.warn("verify.failed", { ...fields, action: "accepted (NATTER_VERIFY=warn)" });
+      this.log.warn("verify.failed", { ...logged, action: "accepted (NATTER_VERIFY=warn)" });
       return undefined;
     }
-    this.log.warn("verify.rejected", fields);
+    this.log.warn("verify.rejected", logged);
     return `signature check failed: ${problem}`;
   }
 
@@ -169,6 +178,26 @@ export async function startVerifier(registry: KV, config: Verifier["config"], lo
   const verifier = new Verifier(registry, config, log);
   await verifier.start();
   return verifier;
+}
+
+/**
+ * What a requester runs on each answer before believing it (undefined when not verifying): signed by the agent
+ * asked, about the request asked. `answer` is undefined when the body is not an envelope (nothing to check).
+ */
+export function answerCheck(
+  verifier: Verifier | undefined,
+): ((answer: Envelope | undefined, msg: { data: Uint8Array; headers?: MsgHdrs | undefined }, request: { id: string; to: string }) => Promise<string | undefined>) | undefined {
+  if (!verifier || verifier.mode === "off") return undefined;
+  return async (answer, msg, request) => {
+    const fields = { type: "response", from: request.to, inReplyTo: request.id };
+    if (!answer) return verifier.verdict("the answer is not an envelope, so it carries no signature", fields);
+    const refused = await verifier.check(answer, msg.data, msg.headers, { at: new Date(), once: false, expect: { from: request.to, inReplyTo: request.id } });
+    if (refused || !msg.headers?.has(HEADERS.error)) return refused;
+    // An error is read from headers, which the signature does not cover: they must agree with the signed body.
+    const signed = (answer.metadata["error"] as { code?: unknown } | undefined)?.code;
+    const code = msg.headers.get(HEADERS.errorCode);
+    return signed === code ? undefined : verifier.verdict(`its error code header "${code}" is not the signed answer's (${JSON.stringify(signed)})`, { ...fields, id: answer.id });
+  };
 }
 
 function loadTrustedKeys(path: string | undefined): Map<string, Set<string>> {
