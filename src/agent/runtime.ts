@@ -156,6 +156,8 @@ export class AgentRuntime implements ContextOwner {
     };
     if (this.signer) serve.sign = this.signer.sign;
     if (this.#verifier || this.#rate) serve.screen = (req, msg) => this.#screenRequest(req, msg.data, msg.headers);
+    // Answered ids are refused as replays; a requester re-sending after a reconnect gets its answer again instead.
+    if (this.#verifier) serve.repeatAnswersMs = config.replayWindowMs;
     this.#requests = serveRequests(this.bus.nc, this.name, (req, msg) => this.#onRequest(req, msg), serve);
     await this.#mailbox.start({ handle: (d, signal) => this.#onDelivery(d, signal), giveUp: (d, err) => this.#giveUp(d, err) }, consumer);
     this.#started = true;

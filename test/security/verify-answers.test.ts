@@ -12,9 +12,10 @@ import { RemoteError, UnverifiedResponseError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../../src/protocol/envelope.ts";
 import { HEADERS } from "../../src/protocol/headers.ts";
-import { requestSubject } from "../../src/protocol/subjects.ts";
+import { requestSubject, responseSubject } from "../../src/protocol/subjects.ts";
 import { createSigner } from "../../src/security/identity.ts";
-import { gate } from "../helpers/in-process.ts";
+import { interpretResponse } from "../../src/rpc/call.ts";
+import { eventually, gate } from "../helpers/in-process.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
 /** How often each request content reached a handler, and the handlers held open by content. */
@@ -152,5 +153,89 @@ describe("security: requesters verify answers", () => {
   test("verify: an error answer from a natter agent is signed, so the requester gets the agent's own error", async () => {
     // Dan answers no requests: the refusal comes back signed and is believed.
     await assert.rejects(agent("Bob").context.requestFromAgent("Dan", "anything"), (err: unknown) => err instanceof RemoteError && err.code === "no_handler");
+  });
+
+  describe("a request sent again with the same id", () => {
+    /** Sends `data` with `headers` as a requester would, on `reply`, and returns the raw answer. */
+    async function ask(data: Uint8Array, headers: MsgHdrs, reply: string): Promise<Msg> {
+      const sub = rogue.subscribe(reply, { max: 1 });
+      rogue.publish(requestSubject("Alice"), data, { reply, headers });
+      for await (const m of sub) return m;
+      throw new Error("no answer");
+    }
+    const signedRequest = (content: string, from = "Bob") => {
+      const request = createEnvelope({ type: "request", from, to: "Alice", content });
+      const data = encodeEnvelope(request);
+      return { request, data, headers: agent(from).signer!.sign(data), reply: responseSubject(from, request.id) };
+    };
+
+    test("verify: the requester's resend gets the same answer; the handler runs once", async () => {
+      const { request, data, headers, reply } = signedRequest("count once");
+      const first = await ask(data, headers, reply);
+      const again = await ask(data, headers, reply);
+      assert.equal((interpretResponse("Alice", first) as Envelope).content, "Alice did count once");
+      assert.deepEqual(again.data, first.data, "the very same answer");
+      assert.equal(again.headers?.get(HEADERS.error), "", "not an error");
+      assert.equal(runs.get("count once"), 1);
+      assert.ok(logged("rpc.repeated", (l) => l["id"] === request.id));
+    });
+
+    test("verify: a resend while the first is still being handled waits for that answer", async () => {
+      const { data, headers, reply } = signedRequest("hold resend");
+      const first = ask(data, headers, reply);
+      await eventually("the handler to start", () => held.has("hold resend"), 30_000);
+      const again = ask(data, headers, reply);
+      await eventually("the resend to be recognised", () => logged("rpc.repeated", (l) => l["from"] === "Bob" && runs.get("hold resend") === 1), 30_000);
+      held.get("hold resend")!.open();
+      const [a, b] = await Promise.all([first, again]);
+      assert.deepEqual(b.data, a.data);
+      assert.equal((interpretResponse("Alice", b) as Envelope).content, "Alice did hold resend");
+      assert.equal(runs.get("hold resend"), 1);
+    });
+
+    test("verify: the same request replayed to another reply subject, or its id claimed by another sender, is still refused", async () => {
+      const { request, data, headers, reply } = signedRequest("count replay");
+      await ask(data, headers, reply);
+      const elsewhere = interpretResponse("Alice", await ask(data, headers, `${reply}x`));
+      assert.ok(elsewhere instanceof RemoteError && elsewhere.code === "unverified", String(elsewhere));
+      assert.match(elsewhere.message, /replayed/);
+      // Dan signs a request of his own under Bob's request id.
+      const dans = encodeEnvelope({ ...request, from: "Dan", content: "count replay" });
+      const claimed = interpretResponse("Alice", await ask(dans, agent("Dan").signer!.sign(dans), responseSubject("Dan", request.id)));
+      assert.ok(claimed instanceof RemoteError && claimed.code === "unverified", String(claimed));
+      assert.match(claimed.message, /replayed/);
+      assert.equal(runs.get("count replay"), 1);
+    });
+  });
+});
+
+describe("security: a request in flight across a server restart", () => {
+  let srv: TestServer;
+  let host: Host;
+  const { logger, logged } = recordingLogger();
+
+  before(async () => {
+    srv = await startServer();
+    const config = loadConfig({ NATS_URL: srv.url, NATTER_HEARTBEAT_MS: "60000", NATTER_VERIFY: "enforce" });
+    host = await startHost({ agents: [counter("Ayla"), defineAgent({ name: "Bert" })], config, logger });
+  });
+  after(async () => {
+    for (const g of held.values()) g.open();
+    await host?.stop();
+    await srv?.dispose();
+  });
+
+  test("verify: a request re-sent after a reconnect is answered, not refused as a replay (enforce)", async () => {
+    const bert = host.agents.find((r) => r.name === "Bert")!.context;
+    const call = bert.requestFromAgent("Ayla", "hold restart", { timeoutMs: 120_000 });
+    await eventually("the handler to start", () => held.has("hold restart"), 30_000);
+    let refused: unknown;
+    call.catch((err: unknown) => (refused = err));
+    await srv.restart();
+    // The requester re-sends on reconnect; the responder recognises it while the first is still running.
+    await eventually("the resend to reach Ayla", () => refused !== undefined || logged("rpc.repeated", (l) => l["from"] === "Bert"), 60_000);
+    held.get("hold restart")!.open();
+    assert.equal((await call).content, "Ayla did hold restart");
+    assert.equal(runs.get("hold restart"), 1);
   });
 });
