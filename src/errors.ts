@@ -66,6 +66,17 @@ export class RemoteError extends NatterError {
   }
 }
 
+/** An answer that failed its signature check (NATTER_VERIFY=enforce), so it was not believed; `reason` says why. */
+export class UnverifiedResponseError extends NatterError {
+  readonly agent: string;
+  readonly reason: string;
+  constructor(agent: string, reason: string, options?: ErrorOptions) {
+    super(`the answer from agent "${agent}" was refused: ${reason}`, "unverified", options);
+    this.agent = agent;
+    this.reason = reason;
+  }
+}
+
 /** A message larger than the configured maximum; nothing was sent. */
 export class MessageTooLargeError extends NatterError {
   readonly bytes: number;

@@ -33,6 +33,7 @@ export {
   NoAgentWithCapabilityError,
   RequestTimeoutError,
   RemoteError,
+  UnverifiedResponseError,
   MessageTooLargeError,
   AbortedError,
 } from "./errors.ts";
@@ -100,4 +101,4 @@ export { SenderRateLimiter } from "./security/rate-limit.ts";
 export type { PermissionScope, UserPermissions } from "./security/permissions.ts";
 export type { GenerateAuthOptions, GeneratedAuth } from "./security/generate.ts";
 export type { AgentConnection, Signer } from "./security/identity.ts";
-export type { Arrival } from "./security/verify.ts";
+export type { Arrival, Expectation } from "./security/verify.ts";

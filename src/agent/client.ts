@@ -6,6 +6,7 @@ import { newId } from "../protocol/envelope.ts";
 import { assertAgentName } from "../protocol/names.ts";
 import { Requester } from "../rpc/call.ts";
 import { agentConnection, agentSigner } from "../security/identity.ts";
+import { answerCheck, startVerifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import { Context, type AgentContext, type ContextOwner } from "./context.ts";
 
@@ -39,12 +40,18 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
       : await openBus(config, { name: `natter-client-${name}`, ...logger }));
   const stopping = new AbortController();
   const signer = agentSigner(config, name);
+  // Answers and progress are checked as agents check what they receive.
+  const verifier = await startVerifier(bus.registry, config, bus.log).catch(async (err: unknown) => {
+    if (!options.bus) await bus.close();
+    throw err;
+  });
   const owner: ContextOwner = {
     bus,
     name,
     instanceId: newId(),
-    requester: new Requester(bus.nc, name, config.maxMessageBytes, signer?.sign),
+    requester: new Requester(bus.nc, name, config.maxMessageBytes, signer?.sign, answerCheck(verifier)),
     signer,
+    verifier,
     log: bus.log.child({ client: name }),
     signal: stopping.signal,
     announcement: (status) => ({ status, client: true }),
@@ -55,6 +62,7 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
     close: async () => {
       stopping.abort(new AbortedError("client closed"));
       owner.requester.close();
+      verifier?.stop();
       if (!options.bus) await bus.close();
     },
   });

@@ -2,7 +2,7 @@ import { headers as natsHeaders } from "@nats-io/transport-node";
 import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
-import { readHistory, readProgress, type ProgressEvent } from "../mailbox/progress.ts";
+import { readHistory, readProgress, type ProgressEvent, type StoredCheck } from "../mailbox/progress.ts";
 import { publishEnvelope, type PublishOptions } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
@@ -11,6 +11,7 @@ import { ALL_SUBJECT, CANCEL_SUBJECT, directSubject, groupSubject, handoffSubjec
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import type { Requester } from "../rpc/call.ts";
 import type { Signer } from "../security/identity.ts";
+import type { Expectation, Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 
 /** Optional fields of anything an agent sends. */
@@ -78,8 +79,11 @@ export interface AgentContext {
    * so after a disconnect {@link resumeProgress} continues from the last seen `seq` without gaps.
    */
   requestStream(to: string, content: string, options?: RequestOptions): Promise<StreamedRequest>;
-  /** Stored progress of one of this agent's streamed requests, after `afterSeq`, until the final answer. */
-  resumeProgress(requestId: string, afterSeq?: number, options?: { signal?: AbortSignal }): AsyncIterable<ProgressEvent>;
+  /**
+   * Stored progress of one of this agent's streamed requests, after `afterSeq`, until the final answer.
+   * With NATTER_VERIFY=enforce, events that fail the signature check are skipped, and so are events not from `from` (the agent asked) when given.
+   */
+  resumeProgress(requestId: string, afterSeq?: number, options?: { signal?: AbortSignal; from?: string }): AsyncIterable<ProgressEvent>;
   /** Cancels a conversation: the handlers of every agent working on `threadId` see their signal fire. */
   cancel(threadId: string, reason?: string): Promise<void>;
   /**
@@ -132,6 +136,8 @@ export interface ContextOwner {
   announcement(status: string): Record<string, unknown>;
   /** Signs everything sent, when signing is on. */
   readonly signer?: Signer | undefined;
+  /** Checks the signatures of what is read back (progress, group history), when NATTER_VERIFY is warn or enforce. */
+  readonly verifier?: Verifier | undefined;
   /** Subscribes the agent to a group; absent for clients, which have no handlers. */
   joinGroup?(group: string): Promise<void>;
   leaveGroup?(group: string): Promise<void>;
@@ -245,12 +251,13 @@ export class Context implements HandlerContext {
     const result = this.#owner.requester.request(envelope, { timeoutMs, signal, headers });
     // Keep the promise observed: a caller that only iterates must not crash the process on an error.
     result.catch(() => undefined);
-    return { id: envelope.id, progress: this.resumeProgress(envelope.id, 0, { signal }), result };
+    return { id: envelope.id, progress: this.resumeProgress(envelope.id, 0, { signal, from: to }), result };
   }
 
-  resumeProgress(requestId: string, afterSeq = 0, options: { signal?: AbortSignal } = {}): AsyncIterable<ProgressEvent> {
+  resumeProgress(requestId: string, afterSeq = 0, options: { signal?: AbortSignal; from?: string } = {}): AsyncIterable<ProgressEvent> {
     const { bus } = this.#owner;
-    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log });
+    const check = this.#storedCheck({ to: this.name, inReplyTo: requestId, ...(options.from !== undefined ? { from: options.from } : {}) });
+    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log, ...(check ? { check } : {}) });
   }
 
   async cancel(threadId: string, reason = "cancelled"): Promise<void> {
@@ -276,7 +283,7 @@ export class Context implements HandlerContext {
 
   async groupHistory(group: string, limit = 50): Promise<Envelope[]> {
     const { bus } = this.#owner;
-    return readHistory(bus.js, bus.config.stream, groupSubject(group), limit, this.log);
+    return readHistory(bus.js, bus.config.stream, groupSubject(group), limit, this.log, this.#storedCheck({}));
   }
 
   async postToGroup(group: string, content: string, metadata: Record<string, unknown> = {}): Promise<Sent> {
@@ -359,6 +366,13 @@ export class Context implements HandlerContext {
       notify: options.notify,
       deadline,
     });
+  }
+
+  /** The signature check of stored messages read back, when verifying: signed by their sender and carrying `expect`. */
+  #storedCheck(expect: Expectation): StoredCheck | undefined {
+    const { verifier } = this.#owner;
+    if (!verifier || verifier.mode === "off") return undefined;
+    return (e, m) => verifier.check(e, m.data, m.headers, { at: m.time, once: false, expect });
   }
 
   #publishOptions(): PublishOptions {

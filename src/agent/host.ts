@@ -7,7 +7,7 @@ import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { RegistryView } from "../registry/view.ts";
 import { agentConnection } from "../security/identity.ts";
-import { Verifier } from "../security/verify.ts";
+import { startVerifier, type Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
@@ -52,7 +52,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const mine = runtimes.filter((r) => r.bus === c.bus);
     const { verifier, registry } = shared[i]!;
     const broadcasts = subscribeBroadcasts(c.bus, mine, verifier);
-    const cancels = subscribeCancels(c.bus, mine);
+    const cancels = subscribeCancels(c.bus, mine, verifier);
     const watching = watchReconnects(c.bus, mine);
     return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifier?.stop(), registry.stop()) };
   });
@@ -129,15 +129,12 @@ async function startShared({ bus, definitions }: Connection): Promise<Shared> {
   const names = new Set(definitions.map((d) => d.name));
   const agent = names.size === 1 ? [...names][0] : undefined;
   const registry = await RegistryView.open(bus, { ttlMs: bus.config.registryTtlMs, log: bus.log, ...(agent ? { agent } : {}) });
-  if (bus.config.verify === "off") return { registry, verifier: undefined };
-  const verifier = new Verifier(bus.registry, bus.config, bus.log);
   try {
-    await verifier.start();
+    return { registry, verifier: await startVerifier(bus.registry, bus.config, bus.log) };
   } catch (err) {
     await registry.stop();
     throw err;
   }
-  return { registry, verifier };
 }
 
 function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {
@@ -165,18 +162,28 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifi
   });
 }
 
-function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[]): Subscription {
+function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[], verifier: Verifier | undefined): Subscription {
   return bus.nc.subscribe(CANCEL_SUBJECT, {
     callback: (err, msg) => {
       if (err) return;
+      let envelope: Envelope;
+      let thread: string;
       try {
-        const envelope = decodeEnvelope(msg.data);
-        const thread = envelope.threadId;
-        if (envelope.type !== "cancel" || !thread) throw new Error('a cancellation needs type "cancel" and a threadId');
-        for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
+        envelope = decodeEnvelope(msg.data);
+        if (envelope.type !== "cancel" || !envelope.threadId) throw new Error('a cancellation needs type "cancel" and a threadId');
+        thread = envelope.threadId;
       } catch (e) {
         bus.log.warn("cancel.rejected", { reason: (e as Error).message, bytes: msg.data.length });
+        return;
       }
+      const cancel = () => {
+        for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
+      };
+      if (!verifier) return cancel();
+      void verifier
+        .check(envelope, msg.data, msg.headers, { at: new Date(), once: true })
+        .then((refused) => (refused ? bus.log.warn("cancel.rejected", { id: envelope.id, from: envelope.from, thread, reason: refused }) : cancel()))
+        .catch((e: unknown) => bus.log.warn("cancel.check_failed", { id: envelope.id, error: e }));
     },
   });
 }

@@ -17,6 +17,8 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
   };
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
+  // Answered ids are refused as replays; a requester re-sending after a reconnect gets its answer again instead.
+  if (screens?.verifier) serve.repeatAnswersMs = bus.config.replayWindowMs;
   return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
 }
 

@@ -1,4 +1,4 @@
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 
@@ -11,11 +11,23 @@ export interface ProgressEvent {
   final: boolean;
 }
 
+/** Why to skip a stored message (a failed signature check), or undefined to keep it. */
+export type StoredCheck = (envelope: Envelope, msg: JsMsg) => Promise<string | undefined>;
+
+/** Options of {@link readProgress}. */
+export interface ReadProgressOptions {
+  /** Resume after this stream sequence (default: from the start). */
+  afterSeq?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+  check?: StoredCheck;
+}
+
 /**
  * Reads the stored progress of one request in order, from the start or after `afterSeq`,
  * until the final answer. An ordered consumer: nothing durable is created, nothing is acknowledged.
  */
-export async function* readProgress(js: JetStreamClient, stream: string, subject: string, options: { afterSeq?: number; signal?: AbortSignal; log?: Logger } = {}): AsyncGenerator<ProgressEvent> {
+export async function* readProgress(js: JetStreamClient, stream: string, subject: string, options: ReadProgressOptions = {}): AsyncGenerator<ProgressEvent> {
   const consumer = await js.consumers.get(stream, {
     filter_subjects: subject,
     ...(options.afterSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
@@ -32,6 +44,11 @@ export async function* readProgress(js: JetStreamClient, stream: string, subject
         options.log?.warn("progress.rejected", { subject, seq: m.seq, reason: (err as Error).message });
         continue;
       }
+      const refused = await options.check?.(envelope, m).catch((err: unknown) => `could not be checked: ${(err as Error).message}`);
+      if (refused) {
+        options.log?.warn("progress.rejected", { subject, seq: m.seq, id: envelope.id, from: envelope.from, reason: refused });
+        continue;
+      }
       const final = envelope.type === "response";
       yield { envelope, seq: m.seq, final };
       if (final) return;
@@ -42,8 +59,8 @@ export async function* readProgress(js: JetStreamClient, stream: string, subject
   }
 }
 
-/** The last `limit` valid envelopes stored on `subject`, oldest first (an ordered consumer; nothing is acknowledged). */
-export async function readHistory(js: JetStreamClient, stream: string, subject: string, limit: number, log?: Logger): Promise<Envelope[]> {
+/** The last `limit` valid envelopes stored on `subject` that pass `check`, oldest first (an ordered consumer; nothing is acknowledged). */
+export async function readHistory(js: JetStreamClient, stream: string, subject: string, limit: number, log?: Logger, check?: StoredCheck): Promise<Envelope[]> {
   const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
   const info = await consumer.info(true);
   const out: Envelope[] = [];
@@ -51,7 +68,10 @@ export async function readHistory(js: JetStreamClient, stream: string, subject: 
   const messages = await consumer.consume({ max_messages: 256 });
   for await (const m of messages) {
     try {
-      out.push(decodeEnvelope(m.data));
+      const envelope = decodeEnvelope(m.data);
+      const refused = await check?.(envelope, m);
+      if (refused) throw new Error(refused);
+      out.push(envelope);
       if (out.length > limit) out.shift();
     } catch (err) {
       log?.warn("history.rejected", { subject, seq: m.seq, reason: (err as Error).message });

@@ -1,5 +1,5 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AbortedError, AgentUnavailableError, NatterError, RemoteError, RequestTimeoutError, ValidationError } from "../errors.ts";
+import { AbortedError, AgentUnavailableError, NatterError, RemoteError, RequestTimeoutError, UnverifiedResponseError, ValidationError } from "../errors.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { requestSubject, responseSubject, responseWildcard } from "../protocol/subjects.ts";
@@ -20,6 +20,12 @@ interface Pending {
 const RECONNECT_GRACE_MS = 5000;
 /** Pause between such retries. */
 const RETRY_PAUSE_MS = 200;
+
+/**
+ * Checks an answer before it is believed: why to refuse it, or undefined to accept it. `answer` is the decoded
+ * body (undefined when it is not an envelope); `request` is what was asked, of whom.
+ */
+export type AnswerCheck = (answer: Envelope | undefined, msg: Msg, request: { id: string; to: string }) => Promise<string | undefined>;
 
 /** Options of one {@link Requester.request}. */
 export interface CallOptions {
@@ -43,12 +49,14 @@ export class Requester {
 
   /**
    * @param sign signs each request's exact bytes and returns the headers to send (signing off when absent)
+   * @param check checks each answer's signature; a refused answer fails the call with UnverifiedResponseError
    */
   constructor(
     readonly nc: NatsConnection,
     readonly self: string,
     readonly maxMessageBytes: number,
     readonly sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs,
+    readonly check?: AnswerCheck,
   ) {}
 
   /** Sends `request` (type `request`, `to` set) and resolves with the response envelope, or rejects with a typed error. */
@@ -132,10 +140,10 @@ export class Requester {
   #ensureSubscribed(): void {
     if (this.#sub && !this.#sub.isClosed()) return;
     this.#watchReconnects();
-    this.#sub = this.nc.subscribe(responseWildcard(this.self), { callback: (err, msg) => (err ? undefined : this.#onResponse(msg)) });
+    this.#sub = this.nc.subscribe(responseWildcard(this.self), { callback: (err, msg) => (err ? undefined : void this.#onResponse(msg)) });
   }
 
-  #onResponse(msg: Msg): void {
+  async #onResponse(msg: Msg): Promise<void> {
     const id = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
     const pending = this.#pending.get(id);
     if (!pending) return;
@@ -145,8 +153,29 @@ export class Requester {
       setTimeout(() => this.#pending.has(id) && this.#send(pending), RETRY_PAUSE_MS);
       return;
     }
+    // "No responders" comes from the server, which signs nothing.
+    if (this.check && !(result instanceof AgentUnavailableError)) {
+      const refused = await this.#refusal(result, msg, { id, to: pending.to });
+      if (this.#pending.get(id) !== pending) return;
+      if (refused) return pending.reject(refused);
+    }
     if (result instanceof Error) pending.reject(result);
     else pending.resolve(result);
+  }
+
+  async #refusal(result: Envelope | NatterError, msg: Msg, request: { id: string; to: string }): Promise<UnverifiedResponseError | undefined> {
+    let answer: Envelope | undefined;
+    try {
+      answer = result instanceof Error ? decodeEnvelope(msg.data) : result;
+    } catch {
+      answer = undefined;
+    }
+    try {
+      const refused = await this.check!(answer, msg, request);
+      return refused === undefined ? undefined : new UnverifiedResponseError(request.to, refused);
+    } catch (cause) {
+      return new UnverifiedResponseError(request.to, `its signature could not be checked: ${(cause as Error).message}`, { cause });
+    }
   }
 }
 

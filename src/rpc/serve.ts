@@ -4,6 +4,7 @@ import type { Logger } from "../logger.ts";
 import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { requestSubject } from "../protocol/subjects.ts";
+import { AnswerMemory, type SentAnswer } from "./answered.ts";
 
 /** What a request handler answers: response content, or content plus metadata. */
 export type Reply = string | { content: string; metadata?: Record<string, unknown> } | void;
@@ -22,6 +23,11 @@ export interface ServeOptions {
   sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
   /** Told of every answer sent to a valid request, success or error. */
   onAnswer?: (request: Envelope, response: Envelope, msg: Msg) => void;
+  /**
+   * Milliseconds to keep each answer and send it again when the very same request comes again on the same reply
+   * subject (a requester re-sending after a reconnect), instead of running or refusing it again. Off when absent.
+   */
+  repeatAnswersMs?: number;
 }
 
 /**
@@ -30,6 +36,7 @@ export interface ServeOptions {
  */
 export function serveRequests(nc: NatsConnection, agent: string, handler: RequestHandler, options: ServeOptions): Subscription {
   const { log } = options;
+  const memory = options.repeatAnswersMs ? new AnswerMemory(options.repeatAnswersMs) : undefined;
   return nc.subscribe(requestSubject(agent), {
     queue: agent,
     callback: (err, msg) => {
@@ -37,14 +44,15 @@ export function serveRequests(nc: NatsConnection, agent: string, handler: Reques
         log.error("rpc.subscription_error", { error: err });
         return;
       }
-      void answer(agent, msg, handler, options);
+      void answer(agent, msg, handler, options, memory);
     },
   });
 }
 
-async function answer(agent: string, msg: Msg, handler: RequestHandler, options: ServeOptions): Promise<void> {
+async function answer(agent: string, msg: Msg, handler: RequestHandler, options: ServeOptions, memory: AnswerMemory | undefined): Promise<void> {
   const { log } = options;
-  if (!msg.reply) {
+  const reply = msg.reply;
+  if (!reply) {
     log.warn("rpc.rejected", { reason: "request has no reply subject; nobody to answer", subject: msg.subject });
     return;
   }
@@ -55,15 +63,37 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
     if (request.to !== agent) throw new ValidationError(`invalid request: addressed to "${request.to}", not "${agent}"`);
   } catch (err) {
     log.warn("rpc.rejected", { reason: (err as Error).message, subject: msg.subject, bytes: msg.data.length });
-    respondError(msg, agent, undefined, err as Error, options);
+    send(msg, errorAnswer(agent, undefined, err as Error, options).sent, options);
     return;
   }
-  const refused = await options.screen?.(request, msg);
-  if (refused) {
-    respondError(msg, agent, request, refused, options);
-    return;
+  const earlier = memory?.recall(request.id, msg.data, reply);
+  if (earlier) {
+    log.info("rpc.repeated", { id: request.id, from: request.from, reason: "the same request came again (re-sent after a reconnect); it gets the same answer" });
+    const again = await earlier;
+    if (again) return send(msg, again, options);
   }
+  const remember = memory?.begin(request.id, msg.data, reply);
+  let outcome: Outcome | undefined;
   try {
+    outcome = await decide(agent, request, msg, handler, options);
+    send(msg, outcome.sent, options);
+    options.onAnswer?.(request, outcome.response, msg);
+  } finally {
+    remember?.(outcome?.sent);
+  }
+}
+
+/** An answer ready to send, and the envelope it carries. */
+interface Outcome {
+  sent: SentAnswer;
+  response: Envelope;
+}
+
+/** Screens a valid request and runs its handler; every failure becomes an error answer. */
+async function decide(agent: string, request: Envelope, msg: Msg, handler: RequestHandler, options: ServeOptions): Promise<Outcome> {
+  try {
+    const refused = await options.screen?.(request, msg);
+    if (refused) return errorAnswer(agent, request, refused, options);
     const reply = await handler(request, msg);
     const { content, metadata } = typeof reply === "string" ? { content: reply, metadata: undefined } : reply ?? { content: "", metadata: undefined };
     const response = createEnvelope({
@@ -80,23 +110,22 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
     if (data.length > options.maxMessageBytes) {
       throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, "too_large");
     }
-    msg.respond(data, options.sign ? { headers: options.sign(data) } : undefined);
-    options.onAnswer?.(request, response, msg);
+    return { sent: { data, headers: options.sign?.(data) }, response };
   } catch (thrown) {
     const err = toError(thrown);
-    log.warn("rpc.handler_failed", { id: request.id, from: request.from, error: err });
-    respondError(msg, agent, request, err, options);
+    options.log.warn("rpc.handler_failed", { id: request.id, from: request.from, error: err });
+    return errorAnswer(agent, request, err, options);
   }
 }
 
-function respondError(msg: Msg, agent: string, request: Envelope | undefined, err: Error, options: ServeOptions): void {
+/** The error answer: code and message in headers, and in a signed body for requesters that check or cannot read headers. */
+function errorAnswer(agent: string, request: Envelope | undefined, err: Error, options: ServeOptions): Outcome {
   const code = err instanceof NatterError && err.code !== "internal" ? err.code : ERROR_CODES.handler;
   const message = err.message.slice(0, 1000);
   const h = natsHeaders();
   h.set(HEADERS.error, message.replace(/[\r\n]+/g, " "));
   h.set(HEADERS.errorCode, code);
-  // A foreign requester without header support still sees the error in the body.
-  const body = createEnvelope({
+  const response = createEnvelope({
     type: "response",
     from: agent,
     to: request?.from ?? agent,
@@ -104,10 +133,14 @@ function respondError(msg: Msg, agent: string, request: Envelope | undefined, er
     metadata: { error: { code, message } },
     ...(request ? { inReplyTo: request.id, threadId: request.threadId ?? request.id } : {}),
   });
+  const data = encodeEnvelope(response);
+  return { sent: { data, headers: options.sign ? options.sign(data, h) : h }, response };
+}
+
+function send(msg: Msg, answer: SentAnswer, options: ServeOptions): void {
   try {
-    msg.respond(encodeEnvelope(body), { headers: h });
-    if (request) options.onAnswer?.(request, body, msg);
-  } catch (respondErr) {
-    options.log.error("rpc.respond_failed", { error: respondErr });
+    msg.respond(answer.data, answer.headers ? { headers: answer.headers } : undefined);
+  } catch (err) {
+    options.log.error("rpc.respond_failed", { error: err });
   }
 }

@@ -7,6 +7,7 @@ import type { Config } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
+import { HEADERS } from "../protocol/headers.ts";
 import { AgentNameSchema } from "../protocol/names.ts";
 import { decodeRecord } from "../protocol/record.ts";
 import { SIGNATURE_HEADERS } from "./identity.ts";
@@ -20,7 +21,16 @@ export interface Arrival {
   at: Date;
   /** Core messages are never redelivered: a second arrival of the same id is a replay. */
   once: boolean;
+  /** Whose sightings `once` counts, when several receivers share this verifier and each hears the message (group members). */
+  onceFor?: string;
+  /** Fields the envelope must carry: an answer must come from the agent asked and be about the request asked. */
+  expect?: Expectation;
 }
+
+/** Envelope fields a receiver knows in advance. */
+export type Expectation = Partial<Pick<Envelope, "from" | "to" | "inReplyTo">>;
+
+const EXPECTABLE = ["from", "to", "inReplyTo"] as const;
 
 /** Least time between two registry look-ups for one unknown sender, in milliseconds. */
 const LOOKUP_GAP_MS = 1000;
@@ -81,13 +91,21 @@ export class Verifier {
   async check(envelope: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, arrival: Arrival): Promise<string | undefined> {
     if (this.mode === "off") return undefined;
     const problem = await this.#problem(envelope, data, headers, arrival);
-    if (!problem) return undefined;
-    const fields = { id: envelope.id, type: envelope.type, from: envelope.from, reason: problem };
+    return problem ? this.verdict(problem, { id: envelope.id, type: envelope.type, from: envelope.from }) : undefined;
+  }
+
+  /**
+   * Applies the mode to a failed check of a message described by `fields`: logs it, and returns the refusal
+   * (`enforce`) or undefined (`warn`: accept). For messages that cannot even be checked.
+   */
+  verdict(problem: string, fields: Record<string, unknown>): string | undefined {
+    if (this.mode === "off") return undefined;
+    const logged = { ...fields, reason: problem };
     if (this.mode === "warn") {
-      this.log.warn("verify.failed", { ...fields, action: "accepted (NATTER_VERIFY=warn)" });
+      this.log.warn("verify.failed", { ...logged, action: "accepted (NATTER_VERIFY=warn)" });
       return undefined;
     }
-    this.log.warn("verify.rejected", fields);
+    this.log.warn("verify.rejected", logged);
     return `signature check failed: ${problem}`;
   }
 
@@ -103,9 +121,13 @@ export class Verifier {
       valid = false;
     }
     if (!valid) return "signature does not match the message";
+    for (const field of EXPECTABLE) {
+      const want = arrival.expect?.[field];
+      if (want !== undefined && envelope[field] !== want) return `its ${field} is ${JSON.stringify(envelope[field] ?? null)}, expected "${want}"`;
+    }
     const skewMs = Math.abs(arrival.at.getTime() - Date.parse(envelope.timestamp));
     if (skewMs > this.config.replayWindowMs) return `timestamp is ${Math.round(skewMs / 1000)} s away from arrival, outside the ${this.config.replayWindowMs} ms window (replayed?)`;
-    if (arrival.once && !this.#firstSighting(envelope.id)) return "already received once (replayed)";
+    if (arrival.once && !this.#firstSighting(arrival.onceFor === undefined ? envelope.id : `${arrival.onceFor}/${envelope.id}`)) return "already received once (replayed)";
     return undefined;
   }
 
@@ -148,6 +170,34 @@ export class Verifier {
     this.#seen.set(id, now + 2 * this.config.replayWindowMs);
     return true;
   }
+}
+
+/** A started verifier when NATTER_VERIFY is warn or enforce, else undefined. */
+export async function startVerifier(registry: KV, config: Verifier["config"], log: Logger): Promise<Verifier | undefined> {
+  if (config.verify === "off") return undefined;
+  const verifier = new Verifier(registry, config, log);
+  await verifier.start();
+  return verifier;
+}
+
+/**
+ * What a requester runs on each answer before believing it (undefined when not verifying): signed by the agent
+ * asked, about the request asked. `answer` is undefined when the body is not an envelope (nothing to check).
+ */
+export function answerCheck(
+  verifier: Verifier | undefined,
+): ((answer: Envelope | undefined, msg: { data: Uint8Array; headers?: MsgHdrs | undefined }, request: { id: string; to: string }) => Promise<string | undefined>) | undefined {
+  if (!verifier || verifier.mode === "off") return undefined;
+  return async (answer, msg, request) => {
+    const fields = { type: "response", from: request.to, inReplyTo: request.id };
+    if (!answer) return verifier.verdict("the answer is not an envelope, so it carries no signature", fields);
+    const refused = await verifier.check(answer, msg.data, msg.headers, { at: new Date(), once: false, expect: { from: request.to, inReplyTo: request.id } });
+    if (refused || !msg.headers?.has(HEADERS.error)) return refused;
+    // An error is read from headers, which the signature does not cover: they must agree with the signed body.
+    const signed = (answer.metadata["error"] as { code?: unknown } | undefined)?.code;
+    const code = msg.headers.get(HEADERS.errorCode);
+    return signed === code ? undefined : verifier.verdict(`its error code header "${code}" is not the signed answer's (${JSON.stringify(signed)})`, { ...fields, id: answer.id });
+  };
 }
 
 function loadTrustedKeys(path: string | undefined): Map<string, Set<string>> {
