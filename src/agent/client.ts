@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Config } from "../config/config.ts";
 import { loadConfig } from "../config/config.ts";
 import { AbortedError } from "../errors.ts";
@@ -39,6 +40,8 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
       ? await openBus(own.config, { name: `natter-client-${name}`, inboxPrefix: own.inboxPrefix, provision: false, ...logger })
       : await openBus(config, { name: `natter-client-${name}`, ...logger }));
   const stopping = new AbortController();
+  // Every request in flight listens to it: many at once are normal, not a leak.
+  setMaxListeners(0, stopping.signal);
   const signer = agentSigner(config, name);
   // Answers and progress are checked as agents check what they receive.
   const verifier = await startVerifier(bus.registry, config, bus.log).catch(async (err: unknown) => {

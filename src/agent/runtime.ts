@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -64,6 +65,8 @@ export class AgentRuntime implements ContextOwner {
     shared: RuntimeShared = {},
   ) {
     const { config } = bus;
+    // Every request its handlers make listens to it: many at once are normal, not a leak.
+    setMaxListeners(0, this.#stopping.signal);
     const concurrency = definition.concurrency ?? config.concurrency;
     this.#concurrency = concurrency;
     this.#prefetch = Math.max(definition.prefetch ?? config.prefetch, concurrency);
