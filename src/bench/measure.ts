@@ -1,7 +1,7 @@
 import { quantile } from "./report.ts";
 
 /** How long each side runs unmeasured before {@link alternate} starts timing it. */
-const WARM_UP_MS = 250;
+const WARM_UP_MS = 1000;
 
 /** Latencies of a run of operations, and how long the run took. */
 export interface Samples {
@@ -46,12 +46,12 @@ export async function alternate<K extends string>(count: number, ops: Record<K, 
 }
 
 /**
- * Runs `op` for WARM_UP_MS (at least 20, at most 2000 times) before it is measured, so the JIT has compiled
+ * Runs `op` for WARM_UP_MS (at least 20, at most 5000 times) before it is measured, so the JIT has compiled
  * both sides' code paths; a fixed count would leave cheap operations cold and slow ones overlong.
  */
 async function warmUp(op: () => Promise<unknown>): Promise<void> {
   const until = performance.now() + WARM_UP_MS;
-  for (let i = 0; i < 2000 && (i < 20 || performance.now() < until); i++) await op();
+  for (let i = 0; i < 5000 && (i < 20 || performance.now() < until); i++) await op();
 }
 
 /** A promise with its resolver, for "wait until the handler saw it". */
