@@ -17,8 +17,9 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
   };
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
-  // Answered ids are refused as replays; a requester re-sending after a reconnect gets its answer again instead.
-  if (screens?.verifier) serve.repeatAnswersMs = bus.config.replayWindowMs;
+  // A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
+  // it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
+  serve.repeatAnswersMs = bus.config.replayWindowMs;
   return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
 }
 
