@@ -159,6 +159,9 @@ interface Scope {
   progress?: ProgressTarget;
 }
 
+/** Longest delay a Node timer takes (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Implements {@link AgentContext}; {@link bind} derives the context of one handled message. */
 export class Context implements HandlerContext {
   readonly #owner: ContextOwner;
@@ -203,6 +206,8 @@ export class Context implements HandlerContext {
       const outer = typeof base === "function" ? base() : base;
       if (!deadline) return outer;
       const left = Date.parse(deadline) - Date.now();
+      // Beyond what a timer can wait (about 24.8 days) Node would fire at once: such a deadline cannot come first.
+      if (left > MAX_TIMER_MS) return outer;
       // Already past: aborted now, not on the next timer tick.
       const timer = left > 0 ? AbortSignal.timeout(left) : AbortSignal.abort(new DOMException("the message's deadline has passed", "TimeoutError"));
       return AbortSignal.any([outer, timer]);

@@ -101,6 +101,8 @@ export class Mailbox {
   /**
    * Changes how many messages are held at once (running plus waiting). When it shrinks (another instance joined),
    * the least urgent waiting messages beyond it are handed back to the stream at once, for the other instances.
+   * A hand-back counts as a delivery, and too many deliveries dead-letter a message, so only messages on their
+   * first delivery are handed back: each message at most once, however often instances come and go.
    */
   setWindow(prefetch: number): void {
     const window = Math.max(prefetch, 1);
@@ -111,10 +113,14 @@ export class Mailbox {
     // to) so what it would still bring goes to the other instances; the loop pulls again for the new room.
     // A message the server had already sent to it comes back after the ack wait.
     if (shrinking) this.#batch?.stop();
-    let excess = Math.min(this.held - window, this.#queue.length);
+    const excess = this.held - window;
     if (excess > 0 && !this.#stop.signal.aborted) {
-      this.options.log.info("mailbox.shared", { agent: this.options.agent, handedBack: excess, window });
-      for (; excess > 0; excess--) this.#queue.pop()!.delivery.msg.nak();
+      const back: Held[] = [];
+      for (let i = this.#queue.length - 1; i >= 0 && back.length < excess; i--) {
+        if (this.#queue[i]!.delivery.deliveryCount === 1) back.push(...this.#queue.splice(i, 1));
+      }
+      if (back.length > 0) this.options.log.info("mailbox.shared", { agent: this.options.agent, handedBack: back.length, window });
+      for (const held of back) held.delivery.msg.nak();
     }
     this.#kick();
   }
@@ -237,6 +243,11 @@ export class Mailbox {
     if (delivery.deliveryCount > maxDeliver) {
       // A message that crashed its host every time it ran: give up without running it again.
       void this.#fail(delivery, new Error(`delivered ${delivery.deliveryCount} times without completing (the host may have crashed while handling it)`));
+      return;
+    }
+    // Only after the window shrank can more arrive than it holds (a pull already on its way): hand it on, once.
+    if (this.held >= this.options.prefetch && delivery.deliveryCount === 1) {
+      delivery.msg.nak();
       return;
     }
     insertByPriority(this.#queue, { delivery });

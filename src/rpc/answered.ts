@@ -11,11 +11,12 @@ export interface SentAnswer {
 export interface AnswerLimits {
   /** Answers kept at most (default 10,000). */
   answers: number;
-  /** Their total size in bytes at most (default 32 MiB). */
+  /** Their total size in bytes at most (default 8 MiB). */
   bytes: number;
 }
 
-const DEFAULT_LIMITS: AnswerLimits = { answers: 10_000, bytes: 32 * 1024 * 1024 };
+// A re-send comes within seconds of a reconnect: a few thousand recent answers are plenty, per agent and host.
+const DEFAULT_LIMITS: AnswerLimits = { answers: 10_000, bytes: 8 * 1024 * 1024 };
 
 interface Entry {
   /** Hash of the request's exact bytes and its reply subject: only that request, asked again, gets the answer. */
@@ -44,8 +45,10 @@ export class AnswerMemory {
    * the first is still being answered); undefined for anything else, including the same id with other bytes.
    */
   recall(id: string, data: Uint8Array, reply: string): Promise<SentAnswer | undefined> | undefined {
+    const now = Date.now();
+    this.#trim(now);
     const entry = this.#entries.get(id);
-    if (!entry || entry.until < Date.now() || entry.fingerprint !== fingerprint(data, reply)) return undefined;
+    if (!entry || entry.until < now || entry.fingerprint !== fingerprint(data, reply)) return undefined;
     return entry.answer;
   }
 

@@ -36,7 +36,7 @@ export interface ServeOptions {
  */
 export function serveRequests(nc: NatsConnection, agent: string, handler: RequestHandler, options: ServeOptions): Subscription {
   const { log } = options;
-  const memory = options.repeatAnswersMs ? new AnswerMemory(options.repeatAnswersMs) : undefined;
+  const memory = options.repeatAnswersMs ? answerMemory(nc, agent, options.repeatAnswersMs) : undefined;
   return nc.subscribe(requestSubject(agent), {
     queue: agent,
     callback: (err, msg) => {
@@ -47,6 +47,18 @@ export function serveRequests(nc: NatsConnection, agent: string, handler: Reques
       void answer(agent, msg, handler, options, memory);
     },
   });
+}
+
+/** Answer memories by connection and agent: instances of one agent in one host share theirs, and a re-sent
+ * request may reach any of them through the queue group. */
+const memories = new WeakMap<NatsConnection, Map<string, AnswerMemory>>();
+
+function answerMemory(nc: NatsConnection, agent: string, keepMs: number): AnswerMemory {
+  let byAgent = memories.get(nc);
+  if (!byAgent) memories.set(nc, (byAgent = new Map()));
+  let memory = byAgent.get(agent);
+  if (!memory) byAgent.set(agent, (memory = new AnswerMemory(keepMs)));
+  return memory;
 }
 
 async function answer(agent: string, msg: Msg, handler: RequestHandler, options: ServeOptions, memory: AnswerMemory | undefined): Promise<void> {

@@ -28,9 +28,9 @@ export interface Arrival {
 }
 
 /** Envelope fields a receiver knows in advance. */
-export type Expectation = Partial<Pick<Envelope, "from" | "to" | "inReplyTo">>;
+export type Expectation = Partial<Pick<Envelope, "type" | "from" | "to" | "inReplyTo">>;
 
-const EXPECTABLE = ["from", "to", "inReplyTo"] as const;
+const EXPECTABLE = ["type", "from", "to", "inReplyTo"] as const;
 
 /** Least time between two registry look-ups for one unknown sender, in milliseconds. */
 const LOOKUP_GAP_MS = 1000;
@@ -165,8 +165,14 @@ export class Verifier {
 
   #firstSighting(id: string): boolean {
     const now = Date.now();
-    if (this.#seen.size > 10_000) for (const [k, until] of this.#seen) if (until < now) this.#seen.delete(k);
+    // Every entry lives as long, and a sighting is re-inserted at the end, so the map is in expiry order: drop
+    // expired ones from the front and stop at the first live one (a full scan per message once it grew large).
+    for (const [k, until] of this.#seen) {
+      if (until >= now) break;
+      this.#seen.delete(k);
+    }
     if ((this.#seen.get(id) ?? 0) > now) return false;
+    this.#seen.delete(id);
     this.#seen.set(id, now + 2 * this.config.replayWindowMs);
     return true;
   }
@@ -191,7 +197,7 @@ export function answerCheck(
   return async (answer, msg, request) => {
     const fields = { type: "response", from: request.to, inReplyTo: request.id };
     if (!answer) return verifier.verdict("the answer is not an envelope, so it carries no signature", fields);
-    const refused = await verifier.check(answer, msg.data, msg.headers, { at: new Date(), once: false, expect: { from: request.to, inReplyTo: request.id } });
+    const refused = await verifier.check(answer, msg.data, msg.headers, { at: new Date(), once: false, expect: { type: "response", from: request.to, inReplyTo: request.id } });
     if (refused || !msg.headers?.has(HEADERS.error)) return refused;
     // An error is read from headers, which the signature does not cover: they must agree with the signed body.
     const signed = (answer.metadata["error"] as { code?: unknown } | undefined)?.code;

@@ -1,6 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { defineAgent, loadConfig, startHost, type Host } from "../../src/index.ts";
+import { connect } from "@nats-io/transport-node";
+import { createEnvelope, defineAgent, encodeEnvelope, loadConfig, responseSubject, requestSubject, startHost, type Host } from "../../src/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { eventually, gate } from "../helpers/in-process.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
@@ -9,6 +10,7 @@ import { startServer, type TestServer } from "../helpers/nats-server.ts";
 let srv: TestServer;
 let host: Host;
 let runs = 0;
+let twinRuns = 0;
 const held = gate();
 let started = false;
 const lines: string[] = [];
@@ -27,7 +29,15 @@ before(async () => {
       return `slow did ${req.content}`;
     },
   });
-  host = await startHost({ agents: [slow, defineAgent({ name: "Asker" })], config, logger });
+  const twin = defineAgent({
+    name: "Twin",
+    async onRequest(req) {
+      twinRuns++;
+      return `twin did ${req.content}`;
+    },
+  });
+  // The same definition twice: two instances in one queue group.
+  host = await startHost({ agents: [slow, defineAgent({ name: "Asker" }), twin, twin], config, logger });
 });
 after(async () => {
   held.open();
@@ -46,4 +56,25 @@ test("resend: a request in flight across a server restart is re-sent, answered o
   held.open();
   assert.equal((await call).content, "slow did the job");
   assert.equal(runs, 1, "the handler ran once");
+});
+
+test("resend: the same request sent again to an agent with two instances in one host is answered alike and run once", async () => {
+  const nc = await connect({ servers: srv.url });
+  try {
+    const request = createEnvelope({ type: "request", from: "Outsider", to: "Twin", content: "once" });
+    const data = encodeEnvelope(request);
+    const reply = responseSubject("Outsider", request.id);
+    // The queue group spreads these over both instances; each must recognise what the other answered.
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const sub = nc.subscribe(reply, { max: 1 });
+      nc.publish(requestSubject("Twin"), data, { reply });
+      for await (const m of sub) answers.push(new TextDecoder().decode(m.data));
+    }
+    assert.equal(new Set(answers).size, 1, "every answer is the first one, byte for byte");
+    assert.match(answers[0]!, /twin did once/);
+    assert.equal(twinRuns, 1, "the handler ran once");
+  } finally {
+    await nc.close();
+  }
 });
