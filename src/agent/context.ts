@@ -1,4 +1,4 @@
-import { headers as natsHeaders } from "@nats-io/transport-node";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
@@ -89,7 +89,8 @@ export interface AgentContext {
   /**
    * The stored messages of a conversation (default: the one being handled), oldest first: direct messages,
    * handoffs, notices, broadcasts and progress. Core requests and answers are not stored. Scans the stream
-   * from `since` (default: everything kept).
+   * from `since` (default: everything kept). With NATTER_VERIFY=enforce, stored messages that fail the
+   * signature check (forgeries a rogue stored in the thread) are left out, so they never reach a handler or a model.
    */
   thread(threadId?: string, options?: { since?: Date }): Promise<Envelope[]>;
   /** Posts to a named group channel (`agents.group.{group}`); members hear it, and it is stored as history. */
@@ -273,8 +274,14 @@ export class Context implements HandlerContext {
   async thread(threadId?: string, options: { since?: Date } = {}): Promise<Envelope[]> {
     const id = threadId ?? this.#scope.message?.threadId ?? this.#scope.message?.id;
     if (!id) throw new NatterError("thread() needs a thread id outside a handler");
-    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal });
-    return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" ? [m.envelope] : []));
+    const { verifier } = this.#owner;
+    const verify =
+      verifier && verifier.mode !== "off"
+        ? async (e: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, at: Date) => !(await verifier.check(e, data, headers, { at, once: false }))
+        : undefined;
+    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal, ...(verify ? { verify } : {}) });
+    // Handoff records and dead letters are copies of mailbox messages already in the list.
+    return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" && m.channel !== "deadLetter" ? [m.envelope] : []));
   }
 
   async joinGroup(group: string): Promise<void> {
