@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
@@ -274,12 +274,8 @@ export class Context implements HandlerContext {
   async thread(threadId?: string, options: { since?: Date } = {}): Promise<Envelope[]> {
     const id = threadId ?? this.#scope.message?.threadId ?? this.#scope.message?.id;
     if (!id) throw new NatterError("thread() needs a thread id outside a handler");
-    const { verifier } = this.#owner;
-    const verify =
-      verifier && verifier.mode !== "off"
-        ? async (e: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, at: Date) => !(await verifier.check(e, data, headers, { at, once: false }))
-        : undefined;
-    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal, ...(verify ? { verify } : {}) });
+    const check = this.#storedCheck({});
+    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal, ...(check ? { check } : {}) });
     // Handoff records and dead letters are copies of mailbox messages already in the list.
     return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" && m.channel !== "deadLetter" ? [m.envelope] : []));
   }

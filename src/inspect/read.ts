@@ -1,6 +1,5 @@
-import type { MsgHdrs } from "@nats-io/transport-node";
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type Consumer, type OrderedConsumerOptions } from "@nats-io/jetstream";
-import type { Envelope } from "../protocol/envelope.ts";
+import type { StoredCheck } from "../mailbox/progress.ts";
 import { NatterError } from "../errors.ts";
 import type { Bus } from "../transport/bus.ts";
 import { isCoreOnlySubject, planFilter } from "./filter.ts";
@@ -19,7 +18,7 @@ export interface ReadStreamOptions {
   /** Messages per pull (default 1000). */
   batch?: number;
   /** Checks each matching envelope against its stored bytes and headers (signatures); those it refuses are left out. */
-  verify?: (envelope: Envelope, data: Uint8Array, headers: MsgHdrs | undefined, storedAt: Date) => Promise<boolean>;
+  check?: StoredCheck;
 }
 
 /**
@@ -56,7 +55,7 @@ export async function* readStream(bus: Bus, options: ReadStreamOptions = {}): As
       const raw = { subject: m.subject, data: m.data, headers: m.headers, seq: m.seq, time: m.time };
       if (plan.mayMatch(raw)) {
         const message = inspectMessage(raw);
-        if (plan.matches(message) && (!options.verify || !message.envelope || (await options.verify(message.envelope, raw.data, raw.headers, raw.time)))) {
+        if (plan.matches(message) && !(options.check && message.envelope && (await options.check(message.envelope, raw)))) {
           progress.matched++;
           yield message;
         }

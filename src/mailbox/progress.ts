@@ -1,4 +1,5 @@
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import type { MsgHdrs } from "@nats-io/transport-node";
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 
@@ -11,8 +12,15 @@ export interface ProgressEvent {
   final: boolean;
 }
 
+/** A message as the stream stored it: its exact bytes, its headers and when it was stored. */
+export interface StoredBytes {
+  data: Uint8Array;
+  headers?: MsgHdrs | undefined;
+  time: Date;
+}
+
 /** Why to skip a stored message (a failed signature check), or undefined to keep it. */
-export type StoredCheck = (envelope: Envelope, msg: JsMsg) => Promise<string | undefined>;
+export type StoredCheck = (envelope: Envelope, msg: StoredBytes) => Promise<string | undefined>;
 
 /** Options of {@link readProgress}. */
 export interface ReadProgressOptions {
