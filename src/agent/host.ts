@@ -7,7 +7,7 @@ import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { RegistryView } from "../registry/view.ts";
 import { agentConnection } from "../security/identity.ts";
-import { startVerifier, type Verifier } from "../security/verify.ts";
+import { startVerifier, whenVerified, type Verifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
@@ -152,12 +152,8 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifi
         if (env.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(env);
         else bus.log.debug(`presence.${env.type}`, { from: env.from, content: env.content });
       };
-      if (!verifier) return fanOut(envelope);
       const checked = envelope;
-      void verifier
-        .check(checked, msg.data, msg.headers, { at: new Date(), once: true })
-        .then((refused) => (refused ? bus.log.warn("broadcast.rejected", { id: checked.id, from: checked.from, reason: refused }) : fanOut(checked)))
-        .catch((err: unknown) => bus.log.warn("broadcast.check_failed", { id: checked.id, error: err }));
+      whenVerified(verifier, checked, msg, "broadcast", bus.log, () => fanOut(checked));
     },
   });
 }
@@ -176,14 +172,9 @@ function subscribeCancels(bus: Bus, runtimes: readonly AgentRuntime[], verifier:
         bus.log.warn("cancel.rejected", { reason: (e as Error).message, bytes: msg.data.length });
         return;
       }
-      const cancel = () => {
+      whenVerified(verifier, envelope, msg, "cancel", bus.log, () => {
         for (const r of runtimes) r.cancelThread(thread, envelope.from, envelope.content);
-      };
-      if (!verifier) return cancel();
-      void verifier
-        .check(envelope, msg.data, msg.headers, { at: new Date(), once: true })
-        .then((refused) => (refused ? bus.log.warn("cancel.rejected", { id: envelope.id, from: envelope.from, thread, reason: refused }) : cancel()))
-        .catch((e: unknown) => bus.log.warn("cancel.check_failed", { id: envelope.id, error: e }));
+      });
     },
   });
 }

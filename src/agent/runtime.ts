@@ -10,7 +10,7 @@ import type { Presence } from "../registry/presence.ts";
 import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
-import { answerCheck, type Verifier } from "../security/verify.ts";
+import { answerCheck, whenVerified, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
@@ -73,13 +73,13 @@ export class AgentRuntime implements ContextOwner {
     this.log = bus.log.child({ agent: definition.name });
     this.signer = agentSigner(config, definition.name);
     this.#sharedView = shared.registry;
-    this.#verifier = shared.verifier?.mode === "off" ? undefined : shared.verifier;
+    const screens = createScreens(config, shared.verifier);
+    this.#verifier = screens?.verifier;
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign, answerCheck(this.#verifier));
     this.context = new Context(this);
     this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log });
     this.#threads = new ThreadCancellation(this.log);
     this.#slots = new HandlerSlots({ agent: definition.name, concurrency, maxQueued: config.maxQueuedRequests, presence: this.#presence, log: this.log });
-    const screens = createScreens(config, shared.verifier);
     this.#parts = {
       bus,
       definition,
@@ -193,9 +193,13 @@ export class AgentRuntime implements ContextOwner {
         if (err || !handler || this.#stopping.signal.aborted) return;
         const envelope = this.#decodeLive(msg, "group");
         if (!envelope || envelope.from === this.name) return;
-        void this.#screenLive(envelope, msg, "group")
-          .then((ok) => (ok ? this.#slots.run(() => handler(envelope, this.context.bind(envelope)), envelope, "queue") : undefined))
-          .catch((e: unknown) => this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }));
+        // Each member instance counts its own sightings: several in one host share the verifier and all hear the post.
+        whenVerified(this.#verifier, envelope, msg, "group", this.log, () => {
+          if (this.#stopping.signal.aborted) return;
+          void this.#slots.run(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((e: unknown) =>
+            this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
+          );
+        }, this.instanceId);
       },
     });
     this.#groups.set(group, sub);
@@ -223,14 +227,6 @@ export class AgentRuntime implements ContextOwner {
     void this.#slots.run(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
     );
-  }
-
-  /** Whether a message heard live passes the signature check (each instance counts its own sightings); refused ones are logged. */
-  async #screenLive(envelope: Envelope, msg: Msg, what: string): Promise<boolean> {
-    if (!this.#verifier) return true;
-    const refused = await this.#verifier.check(envelope, msg.data, msg.headers, { at: new Date(), once: true, onceFor: this.instanceId });
-    if (refused) this.log.warn(`${what}.rejected`, { subject: msg.subject, id: envelope.id, from: envelope.from, reason: refused });
-    return !refused && !this.#stopping.signal.aborted;
   }
 
   /** Decodes a message heard on a live subscription; bad ones are logged and dropped. */

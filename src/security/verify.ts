@@ -178,6 +178,27 @@ export class Verifier {
   }
 }
 
+/**
+ * Runs `act` for a message heard live (a broadcast, a cancellation, a group post) once it passes the signature
+ * check, as a first sighting (per `onceFor` when several receivers share the verifier); at once without a verifier.
+ * A refusal is logged as `{what}.rejected`, a check that could not run as `{what}.check_failed`.
+ */
+export function whenVerified(
+  verifier: Verifier | undefined,
+  envelope: Envelope,
+  msg: { subject: string; data: Uint8Array; headers?: MsgHdrs | undefined },
+  what: string,
+  log: Logger,
+  act: () => void,
+  onceFor?: string,
+): void {
+  if (!verifier) return act();
+  void verifier
+    .check(envelope, msg.data, msg.headers, { at: new Date(), once: true, ...(onceFor !== undefined ? { onceFor } : {}) })
+    .then((refused) => (refused ? log.warn(`${what}.rejected`, { subject: msg.subject, id: envelope.id, from: envelope.from, thread: envelope.threadId, reason: refused }) : act()))
+    .catch((err: unknown) => log.warn(`${what}.check_failed`, { id: envelope.id, error: err }));
+}
+
 /** A started verifier when NATTER_VERIFY is warn or enforce, else undefined. */
 export async function startVerifier(registry: KV, config: Verifier["config"], log: Logger): Promise<Verifier | undefined> {
   if (config.verify === "off") return undefined;
