@@ -3,9 +3,9 @@ import { NatterError, toError } from "../errors.ts";
 import type { Delivery, MailboxHandlers } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
-import type { Cancellation } from "./cancellation.ts";
 import { DEAD_LETTER_HEADERS, ERROR_CODES } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
+import type { Cancellation } from "./cancellation.ts";
 import type { RuntimeParts } from "./parts.ts";
 
 /** Runs an agent's mailbox messages through its handlers: skips cancelled threads, notifies senders, dead-letters what keeps failing. */

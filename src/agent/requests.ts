@@ -14,12 +14,12 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
     log,
     maxMessageBytes: bus.config.maxMessageBytes,
     onAnswer: (req, res, msg) => storeFinal(parts, req, res, msg),
+    // A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
+    // it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
+    repeatAnswersMs: bus.config.replayWindowMs,
   };
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
-  // A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
-  // it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
-  serve.repeatAnswersMs = bus.config.replayWindowMs;
   return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
 }
 

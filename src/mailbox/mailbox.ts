@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { retryDelayMs } from "../transport/time.ts";
 
 /** One message taken from a mailbox, validated. */
 export interface Delivery {
@@ -177,7 +178,7 @@ export class Mailbox {
         if (this.#stop.signal.aborted) break;
         failures++;
         log.warn("mailbox.pull_failed", { error: err, attempt: failures });
-        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: this.#stop.signal }).catch(() => undefined);
+        await sleep(retryDelayMs(failures), undefined, { signal: this.#stop.signal }).catch(() => undefined);
       } finally {
         this.#batch = undefined;
       }

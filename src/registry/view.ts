@@ -3,6 +3,7 @@ import { ClosedConnectionError, DrainingConnectionError } from "@nats-io/transpo
 import { KvWatchInclude, type KV, type KvEntry } from "@nats-io/kv";
 import type { Logger } from "../logger.ts";
 import { registryKey, type AgentRecord } from "../protocol/record.ts";
+import { retryDelayMs } from "../transport/time.ts";
 import { listInstances, toRecord, type RegistryHandle } from "./query.ts";
 
 /** Options of {@link RegistryView.open}. */
@@ -125,7 +126,7 @@ export class RegistryView {
         if (signal.aborted || err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) break;
         failures++;
         this.options.log?.warn("registry.watch_failed", { error: err, attempt: failures });
-        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
+        await sleep(retryDelayMs(failures), undefined, { signal }).catch(() => undefined);
       }
       watch = undefined;
     }

@@ -10,6 +10,7 @@ import type { Envelope } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { AgentNameSchema } from "../protocol/names.ts";
 import { decodeRecord } from "../protocol/record.ts";
+import type { AnswerCheck } from "../rpc/call.ts";
 import { SIGNATURE_HEADERS } from "./identity.ts";
 
 /** The pinned-keys file: agent name → its public NKey or keys (NATTER_TRUSTED_KEYS). */
@@ -211,19 +212,17 @@ export async function startVerifier(registry: KV, config: Verifier["config"], lo
  * What a requester runs on each answer before believing it (undefined when not verifying): signed by the agent
  * asked, about the request asked. `answer` is undefined when the body is not an envelope (nothing to check).
  */
-export function answerCheck(
-  verifier: Verifier | undefined,
-): ((answer: Envelope | undefined, msg: { data: Uint8Array; headers?: MsgHdrs | undefined }, request: { id: string; to: string }) => Promise<string | undefined>) | undefined {
+export function answerCheck(verifier: Verifier | undefined): AnswerCheck | undefined {
   if (!verifier || verifier.mode === "off") return undefined;
   return async (answer, msg, request) => {
-    const fields = { type: "response", from: request.to, inReplyTo: request.id };
-    if (!answer) return verifier.verdict("the answer is not an envelope, so it carries no signature", fields);
-    const refused = await verifier.check(answer, msg.data, msg.headers, { at: new Date(), once: false, expect: { type: "response", from: request.to, inReplyTo: request.id } });
+    const expect = { type: "response", from: request.to, inReplyTo: request.id } as const;
+    if (!answer) return verifier.verdict("the answer is not an envelope, so it carries no signature", expect);
+    const refused = await verifier.check(answer, msg.data, msg.headers, { at: new Date(), once: false, expect });
     if (refused || !msg.headers?.has(HEADERS.error)) return refused;
     // An error is read from headers, which the signature does not cover: they must agree with the signed body.
     const signed = (answer.metadata["error"] as { code?: unknown } | undefined)?.code;
     const code = msg.headers.get(HEADERS.errorCode);
-    return signed === code ? undefined : verifier.verdict(`its error code header "${code}" is not the signed answer's (${JSON.stringify(signed)})`, { ...fields, id: answer.id });
+    return signed === code ? undefined : verifier.verdict(`its error code header "${code}" is not the signed answer's (${JSON.stringify(signed)})`, { ...expect, id: answer.id });
   };
 }
 

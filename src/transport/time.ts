@@ -9,3 +9,8 @@ export function msToNanos(ms: number): number {
 export function nanosToMs(ns: number): number {
   return Math.floor(ns / 1_000_000);
 }
+
+/** Wait before retrying a loop that failed `failures` times in a row: 0.2 s doubling, at most 5 s. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+}
