@@ -68,7 +68,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   } catch (cause) {
     throw new NatterError(`cannot read nats-server config ${source}: ${(cause as Error).message}`, "config", { cause });
   }
-  const [port, httpPort] = [await freePort(), await freePort()];
+  const [port, httpPort] = (await freePorts(2)) as [number, number];
   const dir = mkdtempSync(join(tmpdir(), "natter-embedded-"));
   const conf = join(dir, "nats-server.conf");
   writeFileSync(conf, deriveConfig(text, { port, httpPort, storeDir: join(dir, "jetstream") }));
@@ -122,13 +122,32 @@ export function deriveConfig(text: string, at: { port: number; httpPort: number;
 }
 
 /** A loopback TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no free port"))));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `n` different loopback TCP ports nobody listens on right now. Each is held until all are chosen: asked one
+ * after the other, the system can hand out the same free port twice (a server was once given one port for both
+ * its clients and its monitor, and failed to start).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (srv) =>
+          new Promise<number>((resolve, reject) => {
+            srv.once("error", reject);
+            srv.listen(0, "127.0.0.1", () => {
+              const addr = srv.address();
+              if (addr && typeof addr === "object") resolve(addr.port);
+              else reject(new Error("no free port"));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise<void>((resolve) => (srv.listening ? srv.close(() => resolve()) : resolve()))));
+  }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
-import { findNatsServer, freePort, isListening } from "../../src/transport/embedded.ts";
+import { findNatsServer, freePort, freePorts, isListening } from "../../src/transport/embedded.ts";
 
 export { freePort };
 
@@ -159,8 +159,9 @@ export interface TestCluster {
  * it returns as soon as every node takes connections, before the cluster has elected a JetStream leader.
  */
 export async function startCluster(n = 3, options: { waitForJetStream?: boolean } = {}): Promise<TestCluster> {
-  const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-  const routePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
+  const all = await freePorts(2 * n);
+  const ports = all.slice(0, n);
+  const routePorts = all.slice(n);
   const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(", ");
   const nodes: ServerNode[] = [];
   for (let i = 0; i < n; i++) {
