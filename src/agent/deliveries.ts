@@ -1,34 +1,67 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { NatterError, toError } from "../errors.ts";
-import type { Delivery, MailboxHandlers } from "../mailbox/mailbox.ts";
+import type { Delivery, Finish, MailboxHandlers } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { DEAD_LETTER_HEADERS, ERROR_CODES } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
 import type { Cancellation } from "./cancellation.ts";
+import { deadlineError, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
 
-/** Runs an agent's mailbox messages through its handlers: skips cancelled threads, notifies senders, dead-letters what keeps failing. */
+/** Notice failures worth retrying: the stream or the connection is away for now (not a refusal that stays). */
+const PERMANENT_NOTICE_FAILURES = new Set(["permission_denied", "too_large"]);
+
+/**
+ * Runs an agent's mailbox messages through its handlers: skips cancelled threads and expired messages, notifies
+ * senders, dead-letters what keeps failing. The notice is sent after the handler, by the mailbox, retried on its own.
+ */
 export class Deliveries implements MailboxHandlers {
   constructor(readonly parts: RuntimeParts) {}
 
-  async handle(delivery: Delivery, shutdown: AbortSignal): Promise<void> {
+  async handle(delivery: Delivery, shutdown: AbortSignal): Promise<Finish> {
     const { envelope } = delivery;
     const { threads, log } = this.parts;
     const thread = envelope.threadId ?? envelope.id;
     if (threads.has(thread)) {
       log.info("message.skipped", { id: envelope.id, thread, reason: "its thread was cancelled" });
-      if (envelope.type === "direct" || envelope.type === "handoff") await this.#notify(envelope, "cancelled", { cancelled: true });
-      return;
+      return this.#tell(envelope, "cancelled", { cancelled: true });
     }
+    // Also a redelivery after a handler its deadline aborted: work past its deadline never starts.
+    if (pastDeadline(envelope)) return this.#expired(delivery, deadlineError(envelope, "before the message was handled"));
     try {
-      await threads.run(envelope, (run) => this.#dispatch(delivery, run), shutdown);
+      return await threads.run(envelope, (run) => this.#dispatch(delivery, run), shutdown);
     } catch (err) {
+      if (shutdown.aborted) throw err;
       // Cancelled work is finished work: acknowledge it and tell the sender, do not retry.
-      if (!threads.has(thread) || shutdown.aborted) throw err;
-      log.info("message.cancelled", { id: envelope.id, thread });
-      if (envelope.type === "direct" || envelope.type === "handoff") await this.#notify(envelope, "cancelled", { cancelled: true });
+      if (threads.has(thread)) {
+        log.info("message.cancelled", { id: envelope.id, thread });
+        return this.#tell(envelope, "cancelled", { cancelled: true });
+      }
+      // A retry would start after the deadline: end it here instead.
+      if (pastDeadline(envelope)) return this.#expired(delivery, err instanceof NatterError && err.code === ERROR_CODES.deadlineExceeded ? err : deadlineError(envelope, `while it was handled (${toError(err).message})`));
+      throw err;
     }
+  }
+
+  /** A message past its deadline: terminated (never redelivered), and its sender told `deadline_exceeded`. */
+  #expired(delivery: Delivery, error: NatterError): Finish {
+    const { envelope, seq, deliveryCount } = delivery;
+    this.parts.log.info("message.expired", { id: envelope.id, from: envelope.from, seq, deliveries: deliveryCount, deadline: envelope.deadline, reason: error.message });
+    return { term: true, ...this.#tell(envelope, `failed: ${error.message}`, { error: { code: error.code, message: error.message, deliveries: deliveryCount } }) };
+  }
+
+  /** The notice to send once the handler is done, for the mailbox to retry on its own; none for other types. */
+  #tell(envelope: Envelope, content: string, metadata: Record<string, unknown>): Finish {
+    if (envelope.type !== "direct" && envelope.type !== "handoff") return {};
+    return {
+      after: () =>
+        this.#notify(envelope, content, metadata).catch((err: unknown) => {
+          // A refusal that a retry cannot change: the sender goes without its notice.
+          if (err instanceof NatterError && PERMANENT_NOTICE_FAILURES.has(err.code)) return this.parts.log.warn("message.notice_failed", { id: envelope.id, error: err });
+          throw err;
+        }),
+    };
   }
 
   /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */
@@ -52,29 +85,34 @@ export class Deliveries implements MailboxHandlers {
     );
   }
 
-  async #dispatch(delivery: Delivery, run: Cancellation): Promise<void> {
+  async #dispatch(delivery: Delivery, run: Cancellation): Promise<Finish> {
     const { envelope } = delivery;
     const { definition, context, slots } = this.parts;
     const ctx = context.bind(envelope, { signal: () => run.signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
+    // Checked again once a slot is free: the deadline may pass while the message waits for one.
+    const start = <T>(handler: () => Promise<T> | T) => () => {
+      if (pastDeadline(envelope)) throw deadlineError(envelope, "before a handler slot was free");
+      return handler();
+    };
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = definition.onMessage;
       if (!handler) return this.#unhandled(delivery);
-      const result = await slots.run(() => handler(envelope, ctx), envelope, "wait");
-      await this.#notify(envelope, typeof result === "string" ? result : "done", {});
-      return;
+      const result = await slots.run(start(() => handler(envelope, ctx)), envelope, "wait");
+      return this.#tell(envelope, typeof result === "string" ? result : "done", {});
     }
     if (envelope.type === "response") {
       const handler = definition.onResponse;
       if (!handler) return this.#unhandled(delivery);
-      await slots.run(() => handler(envelope, ctx), envelope, "wait");
-      return;
+      await slots.run(start(() => handler(envelope, ctx)), envelope, "wait");
+      return {};
     }
-    this.#unhandled(delivery);
+    return this.#unhandled(delivery);
   }
 
-  #unhandled(delivery: Delivery): void {
+  #unhandled(delivery: Delivery): Finish {
     const { envelope } = delivery;
     this.parts.log.info("message.unhandled", { id: envelope.id, type: envelope.type, from: envelope.from, seq: delivery.seq, reason: `no handler for ${envelope.type} messages; acknowledged` });
+    return {};
   }
 
   /** Sends the completion notice of a direct message or handoff to its sender's mailbox. */

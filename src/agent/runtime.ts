@@ -96,6 +96,8 @@ export class AgentRuntime implements ContextOwner {
       concurrency,
       prefetch: this.#prefetch,
       ackWaitMs: config.ackWaitMs,
+      nc: bus.nc,
+      ackTimeoutMs: Math.min(config.requestTimeoutMs, config.ackWaitMs),
       maxDeliver: config.maxDeliver,
       retryDelaysMs: config.retryDelaysMs,
       log: this.log,

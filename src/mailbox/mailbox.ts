@@ -1,9 +1,11 @@
 import type { Consumer, ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { retryDelayMs } from "../transport/time.ts";
+import { confirmAck, seqMemory, touch, type SeqMemory } from "./settle.ts";
 
 /** One message taken from a mailbox, validated. */
 export interface Delivery {
@@ -16,10 +18,21 @@ export interface Delivery {
   readonly msg: JsMsg;
 }
 
+/**
+ * How to finish a message whose handler has returned. The handler is never run again because of what follows it:
+ * `after` is retried on its own until it succeeds, and the acknowledgement until the server confirms it.
+ */
+export interface Finish {
+  /** Work after the handler (the sender's notice): retried with backoff until it succeeds or the mailbox stops. */
+  after?: () => Promise<void>;
+  /** Terminate instead of acknowledge: the message must not come back (its deadline passed). */
+  term?: boolean;
+}
+
 /** What the mailbox does with each delivery; supplied by the agent runtime. */
 export interface MailboxHandlers {
   /** Runs the message. Throwing asks for a retry (nak with backoff); `signal` fires on shutdown. */
-  handle(delivery: Delivery, signal: AbortSignal): Promise<void>;
+  handle(delivery: Delivery, signal: AbortSignal): Promise<Finish | void>;
   /** Deliveries are exhausted: record the failure before the message is terminated. */
   giveUp(delivery: Delivery, error: Error): Promise<void>;
 }
@@ -35,6 +48,10 @@ export interface MailboxOptions {
   /** Messages held at once (running plus waiting); the window in which priorities reorder. */
   prefetch: number;
   ackWaitMs: number;
+  /** The connection the acknowledgements go over (the JetStream client's). */
+  nc: NatsConnection;
+  /** Milliseconds to wait for the server to confirm one acknowledgement. */
+  ackTimeoutMs: number;
   /** Deliveries before a failing message is given up on. */
   maxDeliver: number;
   /** Delay before each retry, by attempt; the last repeats. */
@@ -52,10 +69,18 @@ const PULL_CHUNK = 256;
 
 interface Held {
   delivery: Delivery;
+  /** Later deliveries of the same stored message that came while this one was held: settled with it, never run. */
+  copies: JsMsg[];
+  /** Until the handler returned. */
   done?: Promise<void>;
+  /** Until the notice is sent and the acknowledgement confirmed. */
+  settled?: Promise<void>;
   /** Naked at the shutdown deadline: whatever the handler does later must not settle it again. */
   handedBack?: boolean;
 }
+
+/** How long an acknowledgement is retried before the message is left to the server (it comes back, and is acked again unrun). */
+const ACK_RETRY_MS = 120_000;
 
 /**
  * Pulls an agent's durable consumer and runs messages most-urgent first, at most `concurrency` at a time.
@@ -64,6 +89,9 @@ interface Held {
 export class Mailbox {
   readonly #queue: Held[] = [];
   readonly #running = new Set<Held>();
+  /** Handler returned; notice or confirmed acknowledgement still under way. */
+  readonly #settling = new Set<Held>();
+  readonly #seqs: SeqMemory<Held>;
   readonly #stop = new AbortController();
   /** Fires when running handlers must give up: the shutdown deadline passed. */
   readonly #handlersAbort = new AbortController();
@@ -78,16 +106,18 @@ export class Mailbox {
     readonly js: JetStreamClient,
     readonly stream: string,
     readonly options: MailboxOptions,
-  ) {}
+  ) {
+    this.#seqs = seqMemory<Held>(options.nc, options.agent);
+  }
 
   /** Messages running now. */
   get running(): number {
     return this.#running.size;
   }
 
-  /** Messages taken from the stream and not yet settled: running, waiting or being screened. */
+  /** Messages taken from the stream and not yet settled: running, waiting, being screened or being acknowledged. */
   get held(): number {
-    return this.#queue.length + this.#running.size + this.#screening;
+    return this.#queue.length + this.#running.size + this.#settling.size + this.#screening;
   }
 
   /** Starts pulling; handlers run until {@link stop}. `info`, when the caller just created the consumer, saves asking the server for it. */
@@ -121,7 +151,7 @@ export class Mailbox {
         if (this.#queue[i]!.delivery.deliveryCount === 1) back.push(...this.#queue.splice(i, 1));
       }
       if (back.length > 0) this.options.log.info("mailbox.shared", { agent: this.options.agent, handedBack: back.length, window });
-      for (const held of back) held.delivery.msg.nak();
+      for (const held of back) this.#release(held, (m) => m.nak());
     }
     this.#kick();
   }
@@ -140,9 +170,13 @@ export class Mailbox {
     this.#stop.abort(new AbortedError("agent is shutting down"));
     this.#batch?.stop();
     this.#wake?.();
-    for (const held of this.#queue.splice(0)) held.delivery.msg.nak();
+    for (const held of this.#queue.splice(0)) this.#release(held, (m) => m.nak());
     await this.#loop;
-    const finished = Promise.all([...this.#running].map((h) => h.done));
+    // A handler that returns now still sends its notice and acknowledgement: wait for those too.
+    const finished = (async () => {
+      await Promise.all([...this.#running].map((h) => h.done));
+      await Promise.all([...this.#settling].map((h) => h.settled));
+    })();
     if (this.#running.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
       await settlesWithin(finished, 1000);
@@ -150,7 +184,7 @@ export class Mailbox {
       for (const held of this.#running) {
         held.handedBack = true;
         this.options.log.warn("mailbox.handed_back", { id: held.delivery.envelope.id, seq: held.delivery.seq, reason: "handler did not stop by the shutdown deadline" });
-        held.delivery.msg.nak();
+        this.#release(held, (m) => m.nak());
       }
     }
     clearInterval(this.#keepAlive);
@@ -193,6 +227,7 @@ export class Mailbox {
     }
     const { log, agent } = this.options;
     const seq = m.info.streamSequence;
+    if (this.#isCopy(m, seq)) return;
     let envelope: Envelope;
     try {
       envelope = decodeEnvelope(m.data);
@@ -205,17 +240,47 @@ export class Mailbox {
       return;
     }
     const delivery: Delivery = { envelope, seq, deliveryCount: m.info.deliveryCount, redelivered: m.redelivered, msg: m };
+    const held: Held = { delivery, copies: [] };
+    this.#seqs.held.set(seq, held);
     if (this.options.screen) {
       this.#screening++;
-      void this.#screen(delivery);
+      void this.#screen(held);
       return;
     }
-    this.#admit(delivery);
+    this.#admit(held);
   }
 
-  async #screen(delivery: Delivery): Promise<void> {
+  /**
+   * A stored message delivered again while this host holds it (its ack wait ran out on a loaded machine, or a
+   * progress report or ack was lost while the consumer changed leader), or after it finished here: never run twice.
+   */
+  #isCopy(m: JsMsg, seq: number): boolean {
+    const { log, agent } = this.options;
+    const held = this.#seqs.held.get(seq);
+    if (held) {
+      held.copies.push(m);
+      log.info("mailbox.duplicate", { agent, seq, delivery: m.info.deliveryCount, reason: "delivered again while held here; settled with the first copy, not run again" });
+      return true;
+    }
+    if (!this.#seqs.finished.has(seq)) return false;
+    log.info("mailbox.duplicate", { agent, seq, delivery: m.info.deliveryCount, reason: "delivered again after it was handled here; acknowledged again, not run" });
+    void this.#confirm(m).then(() => this.#kick());
+    return true;
+  }
+
+  /** Settles a held message that ends without an acknowledgement (nak, term) and every copy of it. */
+  #release(held: Held, settle: (m: JsMsg) => void, finished = false): void {
+    const { seq, msg } = held.delivery;
+    if (this.#seqs.held.get(seq) === held) this.#seqs.held.delete(seq);
+    if (finished) this.#seqs.finished.add(seq);
+    settle(msg);
+    for (const copy of held.copies) settle(copy);
+  }
+
+  async #screen(held: Held): Promise<void> {
     const { log } = this.options;
-    const { envelope, seq, msg } = delivery;
+    const { delivery } = held;
+    const { envelope, seq } = delivery;
     let verdict: Screening | undefined;
     try {
       verdict = await this.options.screen!(delivery);
@@ -224,34 +289,35 @@ export class Mailbox {
     } finally {
       this.#screening--;
     }
-    if (!verdict) return this.#admit(delivery);
+    if (!verdict) return this.#admit(held);
     if ("reject" in verdict) {
       log.warn("mailbox.rejected", { id: envelope.id, from: envelope.from, seq, reason: verdict.reject });
-      msg.term();
+      this.#release(held, (m) => m.term(), true);
     } else {
       log.info("mailbox.delayed", { id: envelope.id, from: envelope.from, seq, delayMs: verdict.delayMs, reason: verdict.reason });
-      msg.nak(verdict.delayMs);
+      this.#release(held, (m) => m.nak(verdict.delayMs));
     }
     this.#kick();
   }
 
-  #admit(delivery: Delivery): void {
+  #admit(held: Held): void {
     const { maxDeliver } = this.options;
+    const { delivery } = held;
     if (this.#stop.signal.aborted) {
-      delivery.msg.nak();
+      this.#release(held, (m) => m.nak());
       return;
     }
     if (delivery.deliveryCount > maxDeliver) {
       // A message that crashed its host every time it ran: give up without running it again.
-      void this.#fail(delivery, new Error(`delivered ${delivery.deliveryCount} times without completing (the host may have crashed while handling it)`));
+      void this.#fail(held, new Error(`delivered ${delivery.deliveryCount} times without completing (the host may have crashed while handling it)`));
       return;
     }
     // Only after the window shrank can more arrive than it holds (a pull already on its way): hand it on, once.
     if (this.held >= this.options.prefetch && delivery.deliveryCount === 1) {
-      delivery.msg.nak();
+      this.#release(held, (m) => m.nak());
       return;
     }
-    insertByPriority(this.#queue, { delivery });
+    insertByPriority(this.#queue, held);
     this.#kick();
   }
 
@@ -272,45 +338,117 @@ export class Mailbox {
 
   async #run(held: Held): Promise<void> {
     const { delivery } = held;
-    const { msg } = delivery;
     const { log, maxDeliver, retryDelaysMs } = this.options;
+    let finish: Finish | void;
     try {
-      await this.#handlers!.handle(delivery, this.#handlersAbort.signal);
-      if (!held.handedBack) msg.ack();
+      finish = await this.#handlers!.handle(delivery, this.#handlersAbort.signal);
     } catch (thrown) {
       if (held.handedBack) return;
       const err = toError(thrown);
       if (this.#handlersAbort.signal.aborted || (this.#stop.signal.aborted && err instanceof AbortedError)) {
         log.info("mailbox.handed_back", { id: delivery.envelope.id, seq: delivery.seq, reason: err.message });
-        msg.nak();
+        this.#release(held, (m) => m.nak());
         return;
       }
       if (delivery.deliveryCount >= maxDeliver) {
-        await this.#fail(delivery, err);
+        await this.#fail(held, err);
         return;
       }
       const delayMs = retryDelaysMs[Math.min(delivery.deliveryCount - 1, retryDelaysMs.length - 1)] ?? 1000;
       log.warn("mailbox.retry", { id: delivery.envelope.id, seq: delivery.seq, delivery: delivery.deliveryCount, of: maxDeliver, delayMs, error: err });
-      msg.nak(delayMs);
+      this.#release(held, (m) => m.nak(delayMs));
+      return;
     }
+    // Handed back at the shutdown deadline: another instance runs it; this late result is not acknowledged.
+    if (held.handedBack) return;
+    // The handler's slot is free from here; the message stays held (and kept alive) until it is settled.
+    this.#settling.add(held);
+    held.settled = this.#settle(held, finish ?? {}).finally(() => {
+      this.#settling.delete(held);
+      this.#kick();
+    });
   }
 
-  async #fail(delivery: Delivery, err: Error): Promise<void> {
+  /** Runs what follows a returned handler until it succeeds, then acknowledges (confirmed) or terminates. */
+  async #settle(held: Held, finish: Finish): Promise<void> {
     const { log } = this.options;
+    const { envelope, seq } = held.delivery;
+    if (finish.after) {
+      for (let failures = 1; ; failures++) {
+        try {
+          await finish.after();
+          if (failures > 1) log.info("mailbox.follow_up_done", { id: envelope.id, seq, attempts: failures });
+          break;
+        } catch (err) {
+          if (this.#handlersAbort.signal.aborted) {
+            log.error("mailbox.follow_up_lost", { id: envelope.id, seq, reason: "the agent stopped before it succeeded; the message is acknowledged, its handler is not run again", error: err });
+            break;
+          }
+          // The handler is done: retry only what failed after it (the notice keeps its msg-id, so it is stored once).
+          if (failures === 1 || failures % 10 === 0) log.warn("mailbox.follow_up_retry", { id: envelope.id, seq, attempt: failures, error: err });
+          await sleep(retryDelayMs(failures), undefined, { signal: this.#handlersAbort.signal }).catch(() => undefined);
+        }
+      }
+    }
+    if (finish.term) {
+      this.#release(held, (m) => m.term(), true);
+      return;
+    }
+    await this.#confirm(held.delivery.msg, held);
+    if (this.#seqs.held.get(seq) === held) this.#seqs.held.delete(seq);
+    this.#seqs.finished.add(seq);
+  }
+
+  /**
+   * Acknowledges and waits for the server's confirmation, retrying across a reconnect or a consumer leader change
+   * (an ack sent while the consumer has no leader is dropped, and the message would come back after the ack wait).
+   * With `held`, the newest copy is confirmed (the one the server is waiting on) and the others are acked too.
+   */
+  async #confirm(msg: JsMsg, held?: Held): Promise<void> {
+    const { log, nc, ackTimeoutMs } = this.options;
+    const started = Date.now();
+    let target = msg;
+    for (let failures = 1; ; failures++) {
+      target = held?.copies.at(-1) ?? msg;
+      try {
+        await confirmAck(nc, target, ackTimeoutMs);
+        if (failures > 1) log.info("mailbox.ack_confirmed", { seq: target.info.streamSequence, attempts: failures, ms: Date.now() - started });
+        break;
+      } catch (err) {
+        const stopping = this.#handlersAbort.signal.aborted;
+        if (stopping || Date.now() - started > ACK_RETRY_MS) {
+          log.warn("mailbox.ack_unconfirmed", { seq: target.info.streamSequence, attempts: failures, reason: stopping ? "the agent stopped" : "no confirmation in time", error: err });
+          break;
+        }
+        if (failures === 1) log.info("mailbox.ack_retry", { seq: target.info.streamSequence, error: err });
+        await sleep(retryDelayMs(failures), undefined, { signal: this.#handlersAbort.signal }).catch(() => undefined);
+      }
+    }
+    if (held) for (const m of [held.delivery.msg, ...held.copies]) if (m !== target) m.ack();
+  }
+
+  async #fail(held: Held, err: Error): Promise<void> {
+    const { log } = this.options;
+    const { delivery } = held;
     try {
       await this.#handlers!.giveUp(delivery, err);
-      delivery.msg.term();
+      this.#release(held, (m) => m.term(), true);
     } catch (recordErr) {
       // The failure could not be recorded; keep the message rather than lose it.
       log.error("mailbox.give_up_failed", { id: delivery.envelope.id, seq: delivery.seq, error: recordErr });
-      delivery.msg.nak(5000);
+      this.#release(held, (m) => m.nak(5000));
     }
     this.#kick();
   }
 
   #touchHeld(): void {
-    for (const h of this.#queue) h.delivery.msg.working();
-    for (const h of this.#running) h.delivery.msg.working();
+    const { nc } = this.options;
+    for (const set of [this.#queue, this.#running, this.#settling]) {
+      for (const h of set) {
+        touch(nc, h.delivery.msg);
+        for (const copy of h.copies) touch(nc, copy);
+      }
+    }
   }
 }
 

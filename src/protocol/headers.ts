@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   /** The sender is over the receiver's NATTER_RATE_LIMIT. */
   rateLimited: "rate_limited",
   cancelled: "cancelled",
+  /** The message's `deadline` passed before it was handled (or, for a request, before the handler answered). */
+  deadlineExceeded: "deadline_exceeded",
 } as const;
 
 /** Headers of a dead letter: why and how often the original failed. */
