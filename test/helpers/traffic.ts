@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { directSubject, type Client } from "../../src/index.ts";
 
@@ -9,15 +10,15 @@ export interface Traffic {
   readonly done: Promise<void>;
 }
 
-/** Sends `total` direct messages `sleep:{i % 20}` to `to` from `senders` loops, each awaiting its acknowledgement: traffic that spans a fault. */
-export function sendTraffic(client: Client, to: string, total: number, senders: number): Traffic {
+/** Sends `total` direct messages (`content(i)`, default `sleep:{i % 20}`) to `to` from `senders` loops, each awaiting its acknowledgement: traffic that spans a fault. */
+export function sendTraffic(client: Client, to: string, total: number, senders: number, content = (i: number) => `sleep:${i % 20}`): Traffic {
   const acked: string[] = [];
   const refused: string[] = [];
   let issued = 0;
   const sender = async () => {
     while (issued < total) {
       const i = issued++;
-      await client.sendDirectMessage(to, `sleep:${i % 20}`).then(
+      await client.sendDirectMessage(to, content(i)).then(
         (s) => void acked.push(s.envelope.id),
         (err: Error) => void refused.push(err.message),
       );
@@ -47,4 +48,24 @@ export async function completionNotices(client: Client, stream: string, want: nu
     }
   }
   return done;
+}
+
+/** Handler runs per message id, from a worker's WORKER_RUNS_FILE: how many times each started and finished. */
+export function readRuns(file: string): Map<string, { starts: number; ends: number }> {
+  const runs = new Map<string, { starts: number; ends: number }>();
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return runs;
+  }
+  for (const line of text.split("\n")) {
+    const [event, id] = line.split(" ");
+    if (!id) continue;
+    const r = runs.get(id) ?? { starts: 0, ends: 0 };
+    if (event === "start") r.starts++;
+    if (event === "done") r.ends++;
+    runs.set(id, r);
+  }
+  return runs;
 }
