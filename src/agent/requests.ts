@@ -5,6 +5,7 @@ import type { Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { progressSubject } from "../protocol/subjects.ts";
 import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
+import { deadlineError, msToDeadline, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
 
 /** Answers the agent's requests in its queue group: screened, cancellable by thread, within the handler slots. */
@@ -27,12 +28,21 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
   const { definition, context, threads, slots, stopping } = parts;
   const handler = definition.onRequest;
   if (!handler) throw new NatterError(`agent "${definition.name}" does not answer requests`, ERROR_CODES.notFound);
+  if (pastDeadline(request)) throw deadlineError(request, "before the request arrived");
   const streamed = msg.headers?.get(HEADERS.stream) === "1";
-  return threads.run(
+  const work = threads.run(
     request,
     async (run) => {
       try {
-        return await slots.run(() => handler(request, context.bind(request, { signal: () => run.signal, streamed })), request, "queue");
+        return await slots.run(
+          () => {
+            // It may have waited for a slot past its deadline: then it never starts.
+            if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
+            return handler(request, context.bind(request, { signal: () => run.signal, streamed }));
+          },
+          request,
+          "queue",
+        );
       } catch (err) {
         if (run.aborted && threads.has(request.threadId ?? request.id)) throw new NatterError(String((run.signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
         throw err;
@@ -40,6 +50,36 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
     },
     stopping,
   );
+  return byDeadline(parts, request, work);
+}
+
+/** Longest a timer can wait (about 24.8 days); a deadline further away cannot come first. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The handler's answer, or `deadline_exceeded` at the request's deadline, whichever comes first: a caller is answered
+ * at its deadline whatever the handler does (its signal fires then). A result that comes later is logged and dropped.
+ */
+async function byDeadline(parts: RuntimeParts, request: Envelope, work: Promise<Reply>): Promise<Reply> {
+  const left = msToDeadline(request);
+  if (left === undefined || left > MAX_TIMER_MS) return work;
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(deadlineError(request, "before the handler answered"));
+    }, Math.max(0, left));
+  });
+  work.then(
+    () => late && parts.log.debug("rpc.late_result", { id: request.id, from: request.from, reason: "the handler answered after the deadline; the caller already had deadline_exceeded", lateMs: -(msToDeadline(request) ?? 0) }),
+    (err: unknown) => late && parts.log.debug("rpc.late_result", { id: request.id, from: request.from, reason: "the handler failed after the deadline; the caller already had deadline_exceeded", error: err }),
+  );
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A streamed request's answer is stored after its progress, so a resuming requester sees the end. */
