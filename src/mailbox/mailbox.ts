@@ -5,7 +5,7 @@ import { AbortedError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { retryDelayMs } from "../transport/time.ts";
-import { confirmAck, seqMemory, touch, type SeqMemory } from "./settle.ts";
+import { confirmRetrying, retrying, seqMemory, touch, type SeqMemory } from "./settle.ts";
 
 /** One message taken from a mailbox, validated. */
 export interface Delivery {
@@ -79,8 +79,6 @@ interface Held {
   handedBack?: boolean;
 }
 
-/** How long an acknowledgement is retried before the message is left to the server (it comes back, and is acked again unrun). */
-const ACK_RETRY_MS = 120_000;
 
 /**
  * Pulls an agent's durable consumer and runs messages most-urgent first, at most `concurrency` at a time.
@@ -177,7 +175,7 @@ export class Mailbox {
       await Promise.all([...this.#running].map((h) => h.done));
       await Promise.all([...this.#settling].map((h) => h.settled));
     })();
-    if (this.#running.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
+    if (this.#running.size + this.#settling.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
       await settlesWithin(finished, 1000);
       // A handler that ignores its signal must not hold its message until the ack wait: hand it back now.
@@ -187,6 +185,8 @@ export class Mailbox {
         this.#release(held, (m) => m.nak());
       }
     }
+    // Retries still going (acknowledging a late copy) end here: the connection closes next.
+    if (!this.#handlersAbort.signal.aborted) this.#handlersAbort.abort(new AbortedError("agent stopped"));
     clearInterval(this.#keepAlive);
   }
 
@@ -264,7 +264,7 @@ export class Mailbox {
     }
     if (!this.#seqs.finished.has(seq)) return false;
     log.info("mailbox.duplicate", { agent, seq, delivery: m.info.deliveryCount, reason: "delivered again after it was handled here; acknowledged again, not run" });
-    void this.#confirm(m).then(() => this.#kick());
+    void confirmRetrying(this.options.nc, m, [], { timeoutMs: this.options.ackTimeoutMs, signal: this.#handlersAbort.signal, log });
     return true;
   }
 
@@ -371,60 +371,20 @@ export class Mailbox {
 
   /** Runs what follows a returned handler until it succeeds, then acknowledges (confirmed) or terminates. */
   async #settle(held: Held, finish: Finish): Promise<void> {
-    const { log } = this.options;
+    const { log, nc, ackTimeoutMs } = this.options;
     const { envelope, seq } = held.delivery;
-    if (finish.after) {
-      for (let failures = 1; ; failures++) {
-        try {
-          await finish.after();
-          if (failures > 1) log.info("mailbox.follow_up_done", { id: envelope.id, seq, attempts: failures });
-          break;
-        } catch (err) {
-          if (this.#handlersAbort.signal.aborted) {
-            log.error("mailbox.follow_up_lost", { id: envelope.id, seq, reason: "the agent stopped before it succeeded; the message is acknowledged, its handler is not run again", error: err });
-            break;
-          }
-          // The handler is done: retry only what failed after it (the notice keeps its msg-id, so it is stored once).
-          if (failures === 1 || failures % 10 === 0) log.warn("mailbox.follow_up_retry", { id: envelope.id, seq, attempt: failures, error: err });
-          await sleep(retryDelayMs(failures), undefined, { signal: this.#handlersAbort.signal }).catch(() => undefined);
-        }
-      }
+    const signal = this.#handlersAbort.signal;
+    // The handler is done: retry only what failed after it (the notice keeps its msg-id, so it is stored once).
+    if (finish.after && !(await retrying(finish.after, signal, (attempt, error) => log.warn("mailbox.follow_up_retry", { id: envelope.id, seq, attempt, error })))) {
+      log.error("mailbox.follow_up_lost", { id: envelope.id, seq, reason: "the agent stopped before it succeeded; the message is acknowledged, its handler is not run again" });
     }
     if (finish.term) {
       this.#release(held, (m) => m.term(), true);
       return;
     }
-    await this.#confirm(held.delivery.msg, held);
+    await confirmRetrying(nc, held.delivery.msg, held.copies, { timeoutMs: ackTimeoutMs, signal, log });
     if (this.#seqs.held.get(seq) === held) this.#seqs.held.delete(seq);
     this.#seqs.finished.add(seq);
-  }
-
-  /**
-   * Acknowledges and waits for the server's confirmation, retrying across a reconnect or a consumer leader change
-   * (an ack sent while the consumer has no leader is dropped, and the message would come back after the ack wait).
-   * With `held`, the newest copy is confirmed (the one the server is waiting on) and the others are acked too.
-   */
-  async #confirm(msg: JsMsg, held?: Held): Promise<void> {
-    const { log, nc, ackTimeoutMs } = this.options;
-    const started = Date.now();
-    let target = msg;
-    for (let failures = 1; ; failures++) {
-      target = held?.copies.at(-1) ?? msg;
-      try {
-        await confirmAck(nc, target, ackTimeoutMs);
-        if (failures > 1) log.info("mailbox.ack_confirmed", { seq: target.info.streamSequence, attempts: failures, ms: Date.now() - started });
-        break;
-      } catch (err) {
-        const stopping = this.#handlersAbort.signal.aborted;
-        if (stopping || Date.now() - started > ACK_RETRY_MS) {
-          log.warn("mailbox.ack_unconfirmed", { seq: target.info.streamSequence, attempts: failures, reason: stopping ? "the agent stopped" : "no confirmation in time", error: err });
-          break;
-        }
-        if (failures === 1) log.info("mailbox.ack_retry", { seq: target.info.streamSequence, error: err });
-        await sleep(retryDelayMs(failures), undefined, { signal: this.#handlersAbort.signal }).catch(() => undefined);
-      }
-    }
-    if (held) for (const m of [held.delivery.msg, ...held.copies]) if (m !== target) m.ack();
   }
 
   async #fail(held: Held, err: Error): Promise<void> {

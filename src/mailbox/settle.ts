@@ -1,5 +1,8 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../logger.ts";
+import { retryDelayMs } from "../transport/time.ts";
 
 const ACK = new TextEncoder().encode("+ACK");
 const WORKING = new TextEncoder().encode("+WPI");
@@ -24,6 +27,63 @@ export async function confirmAck(nc: NatsConnection, msg: JsMsg, timeoutMs: numb
 function ackSubject(msg: JsMsg): string | undefined {
   const reply = (msg as JsMsg & { reply?: unknown }).reply;
   return typeof reply === "string" && reply.length > 0 ? reply : undefined;
+}
+
+/** How long an acknowledgement is retried before the message is left to the server (it comes back, and is acked again unrun). */
+const ACK_RETRY_MS = 120_000;
+
+/**
+ * Runs `work` until it succeeds, waiting longer after each failure (0.2 s doubling to 5 s); `onFailure` hears the
+ * first failure and every tenth. Resolves false when `signal` fired before it succeeded.
+ */
+export async function retrying(work: () => Promise<void>, signal: AbortSignal, onFailure: (attempt: number, error: unknown) => void): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      if (signal.aborted) return false;
+      if (attempt === 1 || attempt % 10 === 0) onFailure(attempt, err);
+      await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+/** Options of {@link confirmRetrying}. */
+export interface ConfirmOptions {
+  /** Milliseconds to wait for each confirmation. */
+  timeoutMs: number;
+  /** Stops the retries (the agent is stopping). */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/**
+ * Acknowledges and waits for the server's confirmation, retrying across a reconnect or a consumer leader change (an
+ * ack sent while the consumer has no leader is dropped, and the message would come back after the ack wait).
+ * `copies` are later deliveries of the same message: the newest is confirmed (the one the server waits on), the
+ * others acked. Gives up when `signal` fires or after two minutes, and says so; a copy that comes back is acked unrun.
+ */
+export async function confirmRetrying(nc: NatsConnection, msg: JsMsg, copies: readonly JsMsg[], options: ConfirmOptions): Promise<void> {
+  const { log, signal } = options;
+  const started = Date.now();
+  let target = msg;
+  for (let attempt = 1; ; attempt++) {
+    target = copies.at(-1) ?? msg;
+    try {
+      await confirmAck(nc, target, options.timeoutMs);
+      if (attempt > 1) log.info("mailbox.ack_confirmed", { seq: target.info.streamSequence, attempts: attempt, ms: Date.now() - started });
+      break;
+    } catch (err) {
+      if (signal.aborted || nc.isClosed() || Date.now() - started > ACK_RETRY_MS) {
+        log.warn("mailbox.ack_unconfirmed", { seq: target.info.streamSequence, attempts: attempt, reason: signal.aborted || nc.isClosed() ? "the agent stopped" : "no confirmation in two minutes", error: err });
+        break;
+      }
+      if (attempt === 1) log.info("mailbox.ack_retry", { seq: target.info.streamSequence, error: err });
+      await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);
+    }
+  }
+  for (const m of [msg, ...copies]) if (m !== target) m.ack();
 }
 
 /** Tells the server a message is still being worked on, so its ack wait starts again; also after an unconfirmed ack. */
