@@ -2,7 +2,7 @@
 // later than a couple of ack waits after the kill (a loaded machine), nats-server 2.9.10 sends it the message twice at
 // once (delivery counts 3 and 1: the dead host's pull request was still open); the handler must still complete exactly
 // once. Before the mailbox recognised copies by stream sequence, 11 of 12 rounds here ran it twice.
-// Run with `npm run test:chaos` (5 rounds, about 50 s); CHAOS_LOAD_KILLS=20 for the full proof.
+// Run with `npm run test:chaos` (5 rounds, about a minute on 2 cores); CHAOS_LOAD_KILLS=20 for the full proof.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startHostProcess, startProcessLab, type HostProcess, type ProcessLab } from "../helpers/hosts.ts";
