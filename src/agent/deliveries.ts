@@ -89,21 +89,16 @@ export class Deliveries implements MailboxHandlers {
     const { envelope } = delivery;
     const { definition, context, slots } = this.parts;
     const ctx = context.bind(envelope, { signal: () => run.signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
-    // Checked again once a slot is free: the deadline may pass while the message waits for one.
-    const start = <T>(handler: () => Promise<T> | T) => () => {
-      if (pastDeadline(envelope)) throw deadlineError(envelope, "before a handler slot was free");
-      return handler();
-    };
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = definition.onMessage;
       if (!handler) return this.#unhandled(delivery);
-      const result = await slots.run(start(() => handler(envelope, ctx)), envelope, "wait");
+      const result = await slots.run(() => unlessExpired(envelope, () => handler(envelope, ctx)), envelope, "wait");
       return this.#tell(envelope, typeof result === "string" ? result : "done", {});
     }
     if (envelope.type === "response") {
       const handler = definition.onResponse;
       if (!handler) return this.#unhandled(delivery);
-      await slots.run(start(() => handler(envelope, ctx)), envelope, "wait");
+      await slots.run(() => unlessExpired(envelope, () => handler(envelope, ctx)), envelope, "wait");
       return {};
     }
     return this.#unhandled(delivery);
@@ -138,4 +133,10 @@ export class Deliveries implements MailboxHandlers {
       ...(signer ? { sign: signer.sign } : {}),
     });
   }
+}
+
+/** Runs `handler` unless `envelope`'s deadline passed while it waited for a slot. */
+function unlessExpired<T>(envelope: Envelope, handler: () => Promise<T> | T): Promise<T> | T {
+  if (pastDeadline(envelope)) throw deadlineError(envelope, "before a handler slot was free");
+  return handler();
 }
