@@ -1,5 +1,9 @@
 import * as v from "valibot";
-import { agentNameProblem, createLogger, DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT, loadConfig, NatterError, startConsole } from "../index.ts";
+import { agentNameProblem } from "../protocol/names.ts";
+import { createLogger } from "../logger.ts";
+import { loadConfig } from "../config/config.ts";
+import { NatterError } from "../errors.ts";
+import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT } from "../ui/defaults.ts";
 import { waitForSignal } from "./signals.ts";
 
 /** Help text of `natter ui`. */
@@ -14,7 +18,7 @@ every natter command, from the environment) until SIGINT or SIGTERM.
   --no-human      watch only: do not join the network as an agent`;
 
 const FlagsSchema = v.object({
-  port: v.pipe(v.string(), v.regex(/^\d{1,5}$/, "--port: expected a port number from 0 to 65535"), v.transform(Number), v.maxValue(65535, "--port: expected a port number from 0 to 65535")),
+  port: v.pipe(v.string(), v.regex(/^\d{1,5}$/, "--port: expected a port number from 0 to 65535"), v.transform((digits: string) => Number(digits)), v.maxValue(65535, "--port: expected a port number from 0 to 65535")),
   host: v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:_-]+$/, "--host: expected an IP address or host name")),
   human: v.union(
     [v.literal(false), v.pipe(v.string(), v.check((s) => agentNameProblem(s) === undefined, (i) => `--human: "${String(i.input)}" is not an agent name: ${agentNameProblem(String(i.input))}`))],
@@ -59,6 +63,8 @@ export async function runUiCommand(argv: readonly string[]): Promise<number> {
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   try {
+    // Loaded here so that no other command pays for the HTTP server.
+    const { startConsole } = await import("../ui/server.ts");
     const running = await startConsole({ config, port: flags.port, host: flags.host, human: flags.human, logger: log });
     process.stdout.write(`natter console: ${running.url}\n`);
     const signal = await waitForSignal();

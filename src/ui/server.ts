@@ -13,13 +13,8 @@ import { RegistryView } from "./registry-view.ts";
 import { createApp } from "./routes.ts";
 import { Hub } from "./sse.ts";
 import { TrafficTap } from "./traffic.ts";
+import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT } from "./defaults.ts";
 
-/** Default port of the console. */
-export const DEFAULT_UI_PORT = 8080;
-/** Default address the console binds to: loopback only, since it has no login. */
-export const DEFAULT_UI_HOST = "127.0.0.1";
-/** Default agent name the console joins as. */
-export const DEFAULT_HUMAN = "human";
 
 const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 

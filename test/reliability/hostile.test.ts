@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { connectClient, createEnvelope, encodeEnvelope, loadConfig, type Client } from "../../src/index.ts";
+import { connectClient, loadConfig, type Client } from "../../src/index.ts";
+import { createEnvelope, encodeEnvelope } from "../../src/protocol/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import { startHostProcess, type HostProcess } from "../helpers/hosts.ts";
 

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { agentsStreamConfig, ConfigError, ensureStream, registryStreamConfig, loadConfig, openBus, provision, registryKey } from "../../src/index.ts";
+import { agentsStreamConfig, ensureStream, registryStreamConfig, openBus, provision } from "../../src/transport/index.ts";
+import { ConfigError, loadConfig } from "../../src/index.ts";
+import { registryKey } from "../../src/protocol/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
 let srv: TestServer;
