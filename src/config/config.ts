@@ -6,7 +6,7 @@ export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(
     v.string(),
     v.regex(/^\d+$/, `expected a whole number from ${min} to ${max}`),
-    v.transform(Number),
+    v.transform((digits: string) => Number(digits)),
     v.minValue(min, `expected a whole number from ${min} to ${max}`),
     v.maxValue(max, `expected a whole number from ${min} to ${max}`),
   );
