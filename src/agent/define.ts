@@ -12,6 +12,7 @@ export type Handler<R = void> = (message: Envelope, ctx: HandlerContext) => Prom
 export interface AgentDefinition {
   /** Case-sensitive name: letters, digits, `-`, `_`; 1–64 characters. */
   name: string;
+  /** One line saying what the agent does, shown in the registry and to LLM agents choosing whom to ask. */
   description?: string;
   /** What it can do, for discovery and capability routing. */
   capabilities?: string[];

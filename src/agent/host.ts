@@ -21,6 +21,7 @@ export interface HostOptions {
   agents: readonly AgentDefinition[];
   /** Default: {@link loadConfig} from the environment. */
   config?: Config;
+  /** Default: a logger at NATTER_LOG_LEVEL writing to standard error. */
   logger?: Logger;
   /** An already open bus to share; the host then does not close it. */
   bus?: Bus;
@@ -30,6 +31,7 @@ export interface HostOptions {
 export interface Host {
   /** The shared connection; with per-agent credentials, the first agent's. */
   readonly bus: Bus;
+  /** One running instance per definition given, in the same order. */
   readonly agents: readonly AgentRuntime[];
   /** Stops every agent (each finishing or handing back its work within the shutdown deadline), then the connection. */
   stop(): Promise<void>;
