@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { fromPublic } from "@nats-io/nkeys";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import type { KV } from "@nats-io/kv";
 import * as v from "valibot";
@@ -11,6 +10,7 @@ import { HEADERS } from "../protocol/headers.ts";
 import { AgentNameSchema } from "../protocol/names.ts";
 import { decodeRecord } from "../protocol/record.ts";
 import type { AnswerCheck } from "../rpc/call.ts";
+import { ed25519Verify } from "./ed25519.ts";
 import { SIGNATURE_HEADERS } from "./identity.ts";
 
 /** The pinned-keys file: agent name → its public NKey or keys (NATTER_TRUSTED_KEYS). */
@@ -115,13 +115,7 @@ export class Verifier {
     const signer = headers?.get(SIGNATURE_HEADERS.signer);
     if (!signature || !signer) return "unsigned";
     if (!(await this.#trusts(envelope.from, signer))) return `key ${signer} is not a registered key of "${envelope.from}"`;
-    let valid = false;
-    try {
-      valid = fromPublic(signer).verify(data, Buffer.from(signature, "base64url"));
-    } catch {
-      valid = false;
-    }
-    if (!valid) return "signature does not match the message";
+    if (!ed25519Verify(signer, data, Buffer.from(signature, "base64url"))) return "signature does not match the message";
     for (const field of EXPECTABLE) {
       const want = arrival.expect?.[field];
       if (want !== undefined && envelope[field] !== want) return `its ${field} is ${JSON.stringify(envelope[field] ?? null)}, expected "${want}"`;
