@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { agentsStreamConfig, ConfigError, ensureStream, registryStreamConfig, loadConfig, openBus, provision, registryKey } from "../../src/index.ts";
+import { HEADER_ALLOWANCE_BYTES } from "../../src/transport/streams.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
 let srv: TestServer;
@@ -53,7 +54,7 @@ test("provision: a changed setting is applied to the existing stream", async () 
   const jsm = await jetstreamManager(nc);
   const config = loadConfig({ NATS_URL: srv.url, NATTER_MAX_MESSAGE_BYTES: "2097152" });
   await provision(jsm, config);
-  assert.equal((await jsm.streams.info("AGENTS")).config.max_msg_size, 2097152 + 8192);
+  assert.equal((await jsm.streams.info("AGENTS")).config.max_msg_size, 2097152 + HEADER_ALLOWANCE_BYTES);
 });
 
 test("provision: a conflicting existing stream fails with a clear error naming the differences", async () => {
