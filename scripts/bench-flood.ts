@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createUser, fromPublic, fromSeed } from "@nats-io/nkeys";
-import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { startServer } from "../test/helpers/nats-server.ts";
+import { connectRogue } from "../test/helpers/rogue.ts";
 import { connectClient } from "../src/agent/client.ts";
 import { defineAgent } from "../src/agent/define.ts";
 import { startHost } from "../src/agent/host.ts";
@@ -17,9 +17,7 @@ import { createEnvelope, encodeEnvelope } from "../src/protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../src/protocol/headers.ts";
 import { requestSubject } from "../src/protocol/subjects.ts";
 import { ed25519Signer, ed25519Verify } from "../src/security/ed25519.ts";
-import { generateAuth, readSeedText } from "../src/security/generate.ts";
-import { createSigner } from "../src/security/identity.ts";
-import { agentInboxPrefix } from "../src/security/permissions.ts";
+import { generateAuth } from "../src/security/generate.ts";
 import { openBus } from "../src/transport/bus.ts";
 
 const perSecond = Number(process.argv[2] ?? 100);
@@ -63,9 +61,7 @@ try {
   });
   const host = await startHost({ agents: [defineAgent({ name: "Target", concurrency: 4, onRequest: async () => (await sleep(20), "ok") })], config });
   const steady = await connectClient({ name: "Steady", config });
-  const seed = readSeedText(auth.seedFiles.Rogue!);
-  const rogue = await connect({ servers: srv.url, authenticator: nkeyAuthenticator(seed), inboxPrefix: agentInboxPrefix("Rogue") });
-  const rogueSigner = createSigner(fromSeed(seed));
+  const { nc: rogue, signer: rogueSigner } = await connectRogue(srv.url, auth, "Rogue");
 
   const ask = async (ms: number) => {
     const calls: Promise<number | undefined>[] = [];

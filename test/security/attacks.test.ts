@@ -2,9 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fromSeed } from "@nats-io/nkeys";
-import { connect, headers as natsHeaders, nkeyAuthenticator, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { defineAgent } from "../../src/agent/define.ts";
 import { startHost, type Host } from "../../src/agent/host.ts";
 import { loadConfig, type Config } from "../../src/config/config.ts";
@@ -12,14 +10,14 @@ import { createLogger } from "../../src/logger.ts";
 import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope, type EnvelopeInput } from "../../src/protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../../src/protocol/headers.ts";
 import { directSubject, groupSubject, requestSubject } from "../../src/protocol/subjects.ts";
-import { generateAuth, readSeedText, type GeneratedAuth } from "../../src/security/generate.ts";
-import { createSigner, SIGNATURE_HEADERS, type Signer } from "../../src/security/identity.ts";
-import { agentInboxPrefix } from "../../src/security/permissions.ts";
+import { generateAuth, type GeneratedAuth } from "../../src/security/generate.ts";
+import { SIGNATURE_HEADERS } from "../../src/security/identity.ts";
 import { startVerifier, storedReadCheck } from "../../src/security/verify.ts";
 import { readHistory } from "../../src/mailbox/progress.ts";
 import { openBus, type Bus } from "../../src/transport/bus.ts";
 import { eventually } from "../helpers/in-process.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
+import { connectRogue, type Rogue } from "../helpers/rogue.ts";
 import { secretsDir, type SecretsDir } from "../helpers/secrets.ts";
 
 const LIMIT = 65_536;
@@ -38,7 +36,7 @@ describe("security: attacks on the secure deployment (natter auth users, enforce
   let config: Config;
   let admin: Bus;
   let host: Host;
-  let rogue: { nc: NatsConnection; js: JetStreamClient; signer: Signer };
+  let rogue: Rogue;
   const handled: Envelope[] = [];
   const heard: Envelope[] = [];
   const attempts = new Map<string, number>();
@@ -80,9 +78,7 @@ describe("security: attacks on the secure deployment (natter auth users, enforce
       NATTER_RATE_BURST: "10",
     });
     host = await startHost({ agents: [alice(), defineAgent({ name: "Bob" })], config, logger });
-    const seed = readSeedText(auth.seedFiles.Rogue!);
-    const nc = await connect({ servers: srv.url, authenticator: nkeyAuthenticator(seed), inboxPrefix: agentInboxPrefix("Rogue") });
-    rogue = { nc, js: jetstream(nc), signer: createSigner(fromSeed(seed)) };
+    rogue = await connectRogue(srv.url, auth, "Rogue");
   });
   after(async () => {
     await rogue?.nc.close();

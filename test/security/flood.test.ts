@@ -2,8 +2,6 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fromSeed } from "@nats-io/nkeys";
-import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { connectClient, type Client } from "../../src/agent/client.ts";
 import { defineAgent } from "../../src/agent/define.ts";
 import { startHost, type Host } from "../../src/agent/host.ts";
@@ -11,11 +9,10 @@ import { loadConfig } from "../../src/config/config.ts";
 import { createEnvelope, encodeEnvelope } from "../../src/protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../../src/protocol/headers.ts";
 import { requestSubject } from "../../src/protocol/subjects.ts";
-import { generateAuth, readSeedText } from "../../src/security/generate.ts";
-import { createSigner, type Signer } from "../../src/security/identity.ts";
-import { agentInboxPrefix } from "../../src/security/permissions.ts";
+import { generateAuth } from "../../src/security/generate.ts";
 import { openBus } from "../../src/transport/bus.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
+import { connectRogue, type Rogue } from "../helpers/rogue.ts";
 import { secretsDir, type SecretsDir } from "../helpers/secrets.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -25,7 +22,7 @@ describe("security: one sender flooding an agent (natter auth users, enforce, 10
   let srv: TestServer;
   let host: Host;
   let steady: Client;
-  let rogue: { nc: NatsConnection; signer: Signer };
+  let rogue: Rogue;
 
   before(async () => {
     secrets = secretsDir();
@@ -47,8 +44,7 @@ describe("security: one sender flooding an agent (natter auth users, enforce, 10
     const alice = defineAgent({ name: "Alice", concurrency: 4, onRequest: async () => (await sleep(20), "ok") });
     host = await startHost({ agents: [alice], config });
     steady = await connectClient({ name: "Steady", config });
-    const seed = readSeedText(auth.seedFiles.Rogue!);
-    rogue = { nc: await connect({ servers: srv.url, authenticator: nkeyAuthenticator(seed), inboxPrefix: agentInboxPrefix("Rogue") }), signer: createSigner(fromSeed(seed)) };
+    rogue = await connectRogue(srv.url, auth, "Rogue");
   });
   after(async () => {
     await rogue?.nc.close();
