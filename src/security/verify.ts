@@ -190,7 +190,6 @@ export class Verifier {
     if (!keys) this.#registered.set(name, (keys = new Map()));
     keys.set(registryKey, publicKey);
   }
-
 }
 
 /**

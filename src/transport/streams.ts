@@ -46,7 +46,8 @@ export function headerBlockBytes(entries: Record<string, string>): number {
  */
 export const HEADER_ALLOWANCE_BYTES = headerBlockBytes({
   "Nats-Msg-Id": `dlq-${"i".repeat(128)}`,
-  "Natter-Error": "e".repeat(1000),
+  // Up to 1000 characters, each up to 3 bytes in UTF-8 (a character outside the BMP is two of them).
+  "Natter-Error": "€".repeat(1000),
   "Natter-Deliveries": "1000",
   "Natter-Original-Seq": String(Number.MAX_SAFE_INTEGER),
   "Natter-Original-Subject": `agents.direct.${"n".repeat(64)}`,
