@@ -11,7 +11,7 @@ import { ALL_SUBJECT, CANCEL_SUBJECT, directSubject, groupSubject, handoffSubjec
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import type { Requester } from "../rpc/call.ts";
 import type { Signer } from "../security/identity.ts";
-import type { Expectation, Verifier } from "../security/verify.ts";
+import { storedReadCheck, type Expectation, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 
 /** Optional fields of anything an agent sends. */
@@ -384,7 +384,7 @@ export class Context implements HandlerContext {
   #storedCheck(expect: Expectation): StoredCheck | undefined {
     const { verifier } = this.#owner;
     if (!verifier || verifier.mode === "off") return undefined;
-    return (e, m) => verifier.check(e, m.data, m.headers, { at: m.time, once: false, expect });
+    return storedReadCheck(verifier, expect);
   }
 
   #publishOptions(): PublishOptions {

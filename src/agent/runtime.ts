@@ -97,6 +97,7 @@ export class AgentRuntime implements ContextOwner {
       prefetch: this.#prefetch,
       ackWaitMs: config.ackWaitMs,
       maxDeliver: config.maxDeliver,
+      maxMessageBytes: config.maxMessageBytes,
       retryDelaysMs: config.retryDelaysMs,
       log: this.log,
       ...(screens ? { screen: (d: Delivery) => screens.delivery(d) } : {}),

@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, ValidationError, toError } from "../errors.ts";
+import { AbortedError, MessageTooLargeError, ValidationError, toError, type NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { retryDelayMs } from "../transport/time.ts";
@@ -22,6 +22,8 @@ export interface MailboxHandlers {
   handle(delivery: Delivery, signal: AbortSignal): Promise<void>;
   /** Deliveries are exhausted: record the failure before the message is terminated. */
   giveUp(delivery: Delivery, error: Error): Promise<void>;
+  /** The message is refused unhandled (over the size limit): tell its sender before it is terminated. */
+  refuse(delivery: Delivery, error: NatterError): Promise<void>;
 }
 
 /** What a screen decides about a message: terminate it (with why), or hand it back for later. */
@@ -37,6 +39,8 @@ export interface MailboxOptions {
   ackWaitMs: number;
   /** Deliveries before a failing message is given up on. */
   maxDeliver: number;
+  /** Largest payload handled (NATTER_MAX_MESSAGE_BYTES); a bigger one is given up on unhandled, its sender told. */
+  maxMessageBytes: number;
   /** Delay before each retry, by attempt; the last repeats. */
   retryDelaysMs: readonly number[];
   log: Logger;
@@ -205,6 +209,11 @@ export class Mailbox {
       return;
     }
     const delivery: Delivery = { envelope, seq, deliveryCount: m.info.deliveryCount, redelivered: m.redelivered, msg: m };
+    if (m.data.length > this.options.maxMessageBytes) {
+      this.#screening++;
+      void this.#oversize(delivery);
+      return;
+    }
     if (this.options.screen) {
       this.#screening++;
       void this.#screen(delivery);
@@ -232,6 +241,28 @@ export class Mailbox {
       log.info("mailbox.delayed", { id: envelope.id, from: envelope.from, seq, delayMs: verdict.delayMs, reason: verdict.reason });
       msg.nak(verdict.delayMs);
     }
+    this.#kick();
+  }
+
+  /**
+   * A message over the limit (the stream's limit leaves room for headers, so a payload a little over it is stored) is
+   * never handled: terminated, its sender told. The screen runs first, so that a forgery is only terminated and nobody
+   * is notified in the name of a sender who never sent it. It stays in the stream, for operators to look at.
+   */
+  async #oversize(delivery: Delivery): Promise<void> {
+    const { log, maxMessageBytes } = this.options;
+    const { envelope, seq, msg } = delivery;
+    const verdict = await this.options.screen?.(delivery).catch((err: unknown) => ({ reject: `could not check the message: ${toError(err).message}` }));
+    if (verdict && "reject" in verdict) {
+      log.warn("mailbox.rejected", { id: envelope.id, from: envelope.from, seq, reason: verdict.reject });
+    } else {
+      log.warn("mailbox.too_large", { id: envelope.id, from: envelope.from, seq, bytes: msg.data.length, maxBytes: maxMessageBytes });
+      await this.#handlers!.refuse(delivery, new MessageTooLargeError(msg.data.length, maxMessageBytes)).catch((err: unknown) =>
+        log.warn("mailbox.notice_failed", { id: envelope.id, seq, error: toError(err) }),
+      );
+    }
+    this.#screening--;
+    msg.term();
     this.#kick();
   }
 

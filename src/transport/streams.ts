@@ -33,6 +33,26 @@ export function readDefinition<S extends v.GenericSchema>(file: string, schema: 
   return result.output;
 }
 
+/** Bytes of a NATS header block holding `entries`: `NATS/1.0\r\n`, a `Name: value\r\n` line each, and a blank line. */
+export function headerBlockBytes(entries: Record<string, string>): number {
+  return Object.entries(entries).reduce((n, [name, value]) => n + Buffer.byteLength(`${name}: ${value}\r\n`), "NATS/1.0\r\n\r\n".length);
+}
+
+/**
+ * Room the stream's max_msg_size leaves for headers above NATTER_MAX_MESSAGE_BYTES: the server counts headers and
+ * payload together. It is the largest header block natter stores — a dead letter's, which carries a copy of a payload
+ * up to the limit: `Nats-Msg-Id: dlq-{id}` (ids up to 128 characters), the error (up to 1000 characters), the
+ * deliveries, the original sequence and subject. A signed message's block (id, signature, signer) is about 340 bytes.
+ */
+export const HEADER_ALLOWANCE_BYTES = headerBlockBytes({
+  "Nats-Msg-Id": `dlq-${"i".repeat(128)}`,
+  // Up to 1000 characters, each up to 3 bytes in UTF-8 (a character outside the BMP is two of them).
+  "Natter-Error": "€".repeat(1000),
+  "Natter-Deliveries": "1000",
+  "Natter-Original-Seq": String(Number.MAX_SAFE_INTEGER),
+  "Natter-Original-Subject": `agents.direct.${"n".repeat(64)}`,
+});
+
 /** The mailbox stream as configured: streams/agents.json with the config's name, replicas, message size limit and total size (0: unlimited). */
 export function agentsStreamConfig(config: Config): StreamConfig {
   const spec = readDefinition("agents.json", StreamFileSchema);
@@ -40,8 +60,8 @@ export function agentsStreamConfig(config: Config): StreamConfig {
     ...spec,
     name: config.stream,
     num_replicas: config.replicas,
-    // Headers (signatures, ids) ride on top of the payload limit the client enforces.
-    max_msg_size: config.maxMessageBytes + 8192,
+    // Headers (signatures, ids) ride on top of the payload limit; receivers refuse a payload over it that fits here.
+    max_msg_size: config.maxMessageBytes + HEADER_ALLOWANCE_BYTES,
     // With discard "new" a full stream refuses the publish: the sender is told, nothing is dropped.
     max_bytes: config.streamMaxBytes > 0 ? config.streamMaxBytes : -1,
   } as unknown as StreamConfig;

@@ -39,6 +39,8 @@ function logLines(event: string): { reason?: string }[] {
   return target
     .log()
     .split("\n")
+    // The last piece may be a line still being written to the pipe: only whole lines parse.
+    .slice(0, -1)
     .filter((l) => l.includes(`"${event}"`))
     .map((l) => JSON.parse(l) as { reason?: string });
 }
@@ -77,7 +79,7 @@ test("hostile: bad requests get an error answer and one log line each; bad broad
     assert.equal(reply.headers?.get("Natter-Error-Code"), "bad_request", what);
   }
   const huge = await nc.request("agents.request.Target", new Uint8Array(900_000), { timeout: 10_000 });
-  assert.equal(huge.headers?.get("Natter-Error-Code"), "bad_request", "a huge core request is answered with an error");
+  assert.equal(huge.headers?.get("Natter-Error-Code"), "too_large", "a huge core request is refused unread, for its size");
   for (const [, data] of HOSTILE) nc.publish("agents.all", data);
   nc.publish("agents.request.Target", enc.encode("no reply subject"));
   await nc.flush();

@@ -1,11 +1,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { agentsStreamConfig, ensureStream, registryStreamConfig, openBus, provision } from "../../src/transport/index.ts";
 import { ConfigError, loadConfig } from "../../src/index.ts";
 import { registryKey } from "../../src/protocol/index.ts";
+import { HEADER_ALLOWANCE_BYTES } from "../../src/transport/streams.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
 let srv: TestServer;
@@ -55,7 +56,7 @@ test("provision: a changed setting is applied to the existing stream", async () 
   const jsm = await jetstreamManager(nc);
   const config = loadConfig({ NATS_URL: srv.url, NATTER_MAX_MESSAGE_BYTES: "2097152" });
   await provision(jsm, config);
-  assert.equal((await jsm.streams.info("AGENTS")).config.max_msg_size, 2097152 + 8192);
+  assert.equal((await jsm.streams.info("AGENTS")).config.max_msg_size, 2097152 + HEADER_ALLOWANCE_BYTES);
 });
 
 test("provision: a conflicting existing stream fails with a clear error naming the differences", async () => {
@@ -84,4 +85,21 @@ test("provision: registry entries are readable through plain JetStream API subje
   const message = got.message as { subject: string; data: string };
   assert.equal(message.subject, "$KV.natter-registry.Weather-Bot.i1");
   assert.equal(JSON.parse(Buffer.from(message.data, "base64").toString()).name, "Weather-Bot");
+});
+
+test("provision: the stream holds a dead letter of a message at the size limit with the largest headers natter writes, and not a byte more", async () => {
+  const config = loadConfig({ NATS_URL: srv.url, NATTER_MAX_MESSAGE_BYTES: "4096" });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ ...agentsStreamConfig(config), name: "SIZED", subjects: ["sized.>"] });
+  const h = headers();
+  h.set("Nats-Msg-Id", `dlq-${"i".repeat(128)}`);
+  h.set("Natter-Error", "€".repeat(1000));
+  h.set("Natter-Deliveries", "1000");
+  h.set("Natter-Original-Seq", String(Number.MAX_SAFE_INTEGER));
+  h.set("Natter-Original-Subject", `agents.direct.${"n".repeat(64)}`);
+  const js = jetstream(nc);
+  await js.publish("sized.dlq", new Uint8Array(4096), { headers: h });
+  h.set("Nats-Msg-Id", `dlq-${"j".repeat(128)}`);
+  await assert.rejects(js.publish("sized.dlq", new Uint8Array(4097), { headers: h }), /maximum message size|message size exceeds/i);
+  assert.equal((await jsm.streams.info("SIZED")).config.max_msg_size, 4096 + HEADER_ALLOWANCE_BYTES);
 });
