@@ -8,9 +8,13 @@ import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { RegistryView } from "../registry/view.ts";
 import { agentConnection } from "../security/identity.ts";
 import { startVerifier, whenVerified, type Verifier } from "../security/verify.ts";
+import { doneWithin, TIMED_OUT, within } from "../transport/bounded.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
+
+/** How long a stopping host waits for each listener to stop before going on without it. */
+const CLOSE_STEP_MS = 1000;
 
 /** Agents started at once while a host comes up; keeps a thousand-agent start from flooding the server. */
 const START_PARALLELISM = 64;
@@ -31,8 +35,26 @@ export interface Host {
   /** The shared connection; with per-agent credentials, the first agent's. */
   readonly bus: Bus;
   readonly agents: readonly AgentRuntime[];
-  /** Stops every agent (each finishing or handing back its work within the shutdown deadline), then the connection. */
-  stop(): Promise<void>;
+  /**
+   * Stops every agent (each finishing or handing back its work), then the connection, all within
+   * NATTER_SHUTDOWN_MS whatever the state of the connection; says how it ended.
+   */
+  stop(): Promise<StopOutcome>;
+}
+
+/**
+ * How a stop ended: `clean`; `unreachable` when the server could not be told (registry entries expire with their TTL,
+ * unacknowledged messages come back after the ack wait); `deadline` when NATTER_SHUTDOWN_MS ran out and the
+ * connection was closed with work still going.
+ */
+export type StopOutcome = "clean" | "unreachable" | "deadline";
+
+/** Runs `stop` for up to `shutdownMs`; past it, runs `cut` (closing connections without waiting) and says `deadline`. */
+export async function stopWithin(shutdownMs: number, stop: () => Promise<boolean>, cut: () => Promise<unknown>): Promise<StopOutcome> {
+  const reached = await within(stop(), shutdownMs).catch(() => false);
+  if (reached !== TIMED_OUT) return reached ? "clean" : "unreachable";
+  await cut();
+  return "deadline";
 }
 
 /** Connects once (or once per agent), starts every agent, and fans `agents.all` out to them from one subscription per connection. */
@@ -56,9 +78,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const watching = watchReconnects(c.bus, mine);
     return { stop: () => (broadcasts.unsubscribe(), cancels.unsubscribe(), watching.stop(), verifier?.stop(), registry.stop()) };
   });
-  const closeAll = async () => {
-    await Promise.all(listeners.map((l) => l.stop()));
-    await Promise.all(connections.filter((c) => c.owned).map((c) => c.bus.close()));
+  const owned = connections.filter((c) => c.owned).map((c) => c.bus);
+  const closeAll = async (): Promise<boolean> => {
+    const stopped = await Promise.all(listeners.map((l) => doneWithin(l.stop(), CLOSE_STEP_MS)));
+    const closed = await Promise.all(owned.map((bus) => bus.close()));
+    return [...stopped, ...closed].every(Boolean);
   };
   const started: AgentRuntime[] = [];
   try {
@@ -71,15 +95,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
     await closeAll();
     throw err;
   }
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopOutcome> | undefined;
   return {
     bus: connections[0]!.bus,
     agents: runtimes,
     stop: () =>
-      (stopping ??= (async () => {
-        await Promise.all(runtimes.map((r) => r.stop()));
-        await closeAll();
-      })()),
+      (stopping ??= stopWithin(
+        config.shutdownMs,
+        async () => {
+          const agents = await Promise.all(runtimes.map((r) => r.stop()));
+          const closed = await closeAll();
+          return closed && agents.every(Boolean);
+        },
+        () => Promise.all(owned.map((bus) => bus.nc.close().catch(() => undefined))),
+      )),
   };
 }
 

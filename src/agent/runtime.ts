@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
+import { handlerGraceMs } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
@@ -11,6 +12,7 @@ import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
 import { answerCheck, whenVerified, type Verifier } from "../security/verify.ts";
+import { doneWithin } from "../transport/bounded.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
@@ -22,6 +24,9 @@ import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
 import { fitWindowToSwarm } from "./window.ts";
+
+/** How long a stopping agent waits for each write (registry entry, announcement, unsubscribe) before giving up on it. */
+const STOP_WRITE_MS = 1000;
 
 /** What the host shares with the runtimes on one connection. */
 export interface RuntimeShared {
@@ -160,28 +165,36 @@ export class AgentRuntime implements ContextOwner {
 
   /**
    * Stops taking work, lets running handlers finish within `deadlineMs` (then aborts and hands them back),
-   * marks the registry entry offline and announces it.
+   * marks the registry entry offline and announces it, each write tried once for up to a second.
+   * True when every step reached the server; false when one could not (the server is away): then the entry
+   * expires with its TTL and unacknowledged messages come back after the ack wait.
    */
-  async stop(deadlineMs = this.bus.config.shutdownTimeoutMs): Promise<void> {
-    if (this.#stopping.signal.aborted) return;
+  async stop(deadlineMs = handlerGraceMs(this.bus.config)): Promise<boolean> {
+    if (this.#stopping.signal.aborted) return true;
     const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
     this.#unfollow?.();
-    await this.#ownView?.stop();
+    let reached = this.#ownView ? await doneWithin(this.#ownView.stop(), STOP_WRITE_MS) : true;
     for (const sub of this.#groups.values()) sub.unsubscribe();
-    await this.#requests?.drain().catch(() => undefined);
+    // Draining a subscription waits for the server's answer; a server that is away never gives one.
+    if (this.#requests && !(await doneWithin(this.#requests.drain(), STOP_WRITE_MS))) reached = false;
     await this.#mailbox.stop(deadlineMs);
     // A handler that ignores its signal must not keep the agent from stopping; its message was handed back.
     const idle = this.#slots.idle().then(() => true);
-    const grace = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, until - Date.now()) + 1000).unref());
+    // The same second past the deadline the mailbox gave its aborted handlers, not a second one after it.
+    const grace = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, until + 1000 - Date.now())).unref());
     if (!(await Promise.race([idle, grace]))) this.log.warn("agent.stopped_with_handlers_running", { running: this.#slots.active });
     if (this.#started) {
-      await this.#presence.stop("offline");
-      await this.context.announcePresence("offline").catch(() => undefined);
+      const [stored, announced] = await Promise.all([
+        this.#presence.stop("offline", STOP_WRITE_MS),
+        doneWithin(this.context.announcePresence("offline"), STOP_WRITE_MS),
+      ]);
+      reached &&= stored && announced;
     }
     await Promise.resolve(this.definition.onStop?.(this.context)).catch((err: unknown) => this.log.error("agent.on_stop_failed", { error: err }));
     this.requester.close();
     this.log.info("agent.stopped", { instance: this.instanceId, handled: this.#slots.handled });
+    return reached;
   }
 
   /** Joins a group channel: its messages go to `onGroupMessage`. */

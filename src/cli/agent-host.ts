@@ -1,5 +1,5 @@
 import { loadAgentModules, loadConfig, startHost, createLogger, NatterError } from "../index.ts";
-import { waitForSignal } from "./signals.ts";
+import { stopOnSignal, waitForSignal } from "./signals.ts";
 
 const USAGE = `usage: tsx scripts/agent.ts PATH [PATH...]
 
@@ -29,10 +29,7 @@ export async function runAgentHost(argv: readonly string[]): Promise<number> {
     const agents = await loadAgentModules(argv);
     const host = await startHost({ agents, config, logger: log });
     log.info("host.ready", { agents: agents.length, servers: config.servers.join(",") });
-    const signal = await waitForSignal();
-    log.info("host.stopping", { signal });
-    await host.stop();
-    return 0;
+    return await stopOnSignal(await waitForSignal(), () => host.stop(), { what: "host", shutdownMs: config.shutdownMs, log });
   } catch (err) {
     const message = err instanceof NatterError ? err.message : (err as Error).stack ?? String(err);
     log.error("host.failed", { error: message });

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { agentNameProblem, createLogger, DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT, loadConfig, NatterError, startConsole } from "../index.ts";
-import { waitForSignal } from "./signals.ts";
+import { stopOnSignal, waitForSignal } from "./signals.ts";
 
 /** Help text of `natter ui`. */
 export const UI_USAGE = `usage: natter ui [--port N] [--host ADDR] [--human NAME | --no-human]
@@ -61,10 +61,7 @@ export async function runUiCommand(argv: readonly string[]): Promise<number> {
   try {
     const running = await startConsole({ config, port: flags.port, host: flags.host, human: flags.human, logger: log });
     process.stdout.write(`natter console: ${running.url}\n`);
-    const signal = await waitForSignal();
-    log.info("ui.stopping", { signal });
-    await running.close();
-    return 0;
+    return await stopOnSignal(await waitForSignal(), () => running.close(), { what: "ui", shutdownMs: config.shutdownMs, log });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message =

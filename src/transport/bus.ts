@@ -3,9 +3,13 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Config } from "../config/config.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { doneWithin } from "./bounded.ts";
 import { connectNats, type ConnectOptions } from "./connect.ts";
 import { retryUntilReady } from "./ready.ts";
 import { provision } from "./streams.ts";
+
+/** How long closing waits for a drain before it closes the connection anyway. */
+const CLOSE_DRAIN_MS = 1000;
 
 /** One NATS connection with its JetStream, manager and registry bucket handles. */
 export interface Bus {
@@ -16,8 +20,11 @@ export interface Bus {
   /** The registry KV bucket. */
   readonly registry: KV;
   readonly log: Logger;
-  /** Drains the connection: in-flight publishes and acks are flushed first. */
-  close(): Promise<void>;
+  /**
+   * Drains the connection (in-flight publishes and acks are flushed first) for up to `drainMs` (default 1 s),
+   * then closes it: a server that is away must not hold a stop. True when it drained.
+   */
+  close(drainMs?: number): Promise<boolean>;
 }
 
 /** Options of {@link openBus}. */
@@ -52,8 +59,11 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
       jsm,
       registry,
       log,
-      close: async () => {
-        if (owned && !nc.isClosed()) await nc.drain();
+      close: async (drainMs = CLOSE_DRAIN_MS) => {
+        if (!owned || nc.isClosed()) return true;
+        const drained = await doneWithin(nc.drain(), drainMs);
+        if (!drained) await nc.close().catch(() => undefined);
+        return drained;
       },
     };
   } catch (err) {

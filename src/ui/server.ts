@@ -2,7 +2,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectClient, type Client } from "../agent/client.ts";
-import { startHost, type Host } from "../agent/host.ts";
+import { startHost, stopWithin, type Host, type StopOutcome } from "../agent/host.ts";
 import type { Config } from "../config/config.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { openBus } from "../transport/bus.ts";
@@ -42,8 +42,8 @@ export interface RunningConsole {
   /** Where to open it, e.g. http://127.0.0.1:8080/ */
   readonly url: string;
   readonly port: number;
-  /** Stops serving, hands waiting mailbox messages back to the human's mailbox, and disconnects. */
-  close(): Promise<void>;
+  /** Stops serving, hands waiting mailbox messages back to the human's mailbox, and disconnects, within NATTER_SHUTDOWN_MS. */
+  close(): Promise<StopOutcome>;
 }
 
 /** Starts the web console: connects to NATS, joins as the human agent, and serves the page and its API. */
@@ -53,10 +53,19 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const host = options.host ?? DEFAULT_UI_HOST;
   const assets = loadAssets();
   const bus = await openBus(config, { name: "natter-ui", logger: log });
-  const cleanups: (() => Promise<void> | void)[] = [() => bus.close()];
-  const close = async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err: unknown) => log.warn("ui.close_failed", { error: err }));
+  // Each cleanup says false when it could not reach the server.
+  const cleanups: (() => Promise<boolean | void> | boolean | void)[] = [() => bus.close()];
+  const connections = [bus.nc];
+  const closeAll = async (): Promise<boolean> => {
+    let reached = true;
+    for (const c of cleanups.splice(0).reverse()) {
+      const done = await Promise.resolve(c()).catch((err: unknown) => log.warn("ui.close_failed", { error: err }));
+      if (done === false) reached = false;
+    }
+    return reached;
   };
+  let closing: Promise<StopOutcome> | undefined;
+  const close = () => (closing ??= stopWithin(config.shutdownMs, closeAll, () => Promise.all(connections.map((nc) => nc.close().catch(() => undefined)))));
   try {
     const edges = new EdgeWindow();
     let registry: RegistryView | undefined;
@@ -84,7 +93,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       // Its own connection and settings: waiting messages are handed back at once on stop, and a message
       // may wait through many console restarts before it counts as undeliverable.
       const humanHost = await startHost({ agents: [desk.definition], config: { ...config, shutdownTimeoutMs: 0, maxDeliver: 1000 }, logger: log });
-      cleanups.push(() => humanHost.stop());
+      connections.push(humanHost.bus.nc);
+      cleanups.push(async () => (await humanHost.stop()) === "clean");
       sender = humanHost.agents[0]!.context;
     }
 
