@@ -28,6 +28,8 @@ export interface HostOptions {
   logger?: Logger;
   /** An already open bus to share; the host then does not close it. */
   bus?: Bus;
+  /** While no server answers, keep trying to connect for this long (ms; Infinity: until one does). Default 0: fail at once. */
+  connectWaitMs?: number;
 }
 
 /** A process's worth of agents on one NATS connection (one per agent with NATTER_CREDENTIALS_DIR). */
@@ -123,9 +125,9 @@ interface Connection {
  * and inbox prefix. Per-agent users may not manage streams, so those buses do not provision.
  */
 async function connect(config: Config, options: HostOptions): Promise<Connection[]> {
-  const logger = options.logger ? { logger: options.logger } : {};
+  const busOptions = { ...(options.logger ? { logger: options.logger } : {}), ...(options.connectWaitMs ? { waitMs: options.connectWaitMs } : {}) };
   if (options.bus || config.credentialsDir === undefined) {
-    const bus = options.bus ?? (await openBus(config, { name: "natter-host", ...logger }));
+    const bus = options.bus ?? (await openBus(config, { name: "natter-host", ...busOptions }));
     return [{ bus, owned: !options.bus, definitions: [...options.agents] }];
   }
   const byName = new Map<string, AgentDefinition[]>();
@@ -134,7 +136,7 @@ async function connect(config: Config, options: HostOptions): Promise<Connection
   try {
     for (const [name, definitions] of byName) {
       const own = agentConnection(config, name)!;
-      const bus = await openBus(own.config, { name: `natter-${name}`, inboxPrefix: own.inboxPrefix, provision: false, ...logger });
+      const bus = await openBus(own.config, { name: `natter-${name}`, inboxPrefix: own.inboxPrefix, provision: false, ...busOptions });
       connections.push({ bus, owned: true, definitions });
     }
   } catch (err) {

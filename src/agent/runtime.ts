@@ -104,6 +104,7 @@ export class AgentRuntime implements ContextOwner {
       maxDeliver: config.maxDeliver,
       retryDelaysMs: config.retryDelaysMs,
       log: this.log,
+      health: bus.health,
       ...(screens ? { screen: (d: Delivery) => screens.delivery(d) } : {}),
     });
   }

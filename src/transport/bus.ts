@@ -2,8 +2,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Config } from "../config/config.ts";
+import { NatterError } from "../errors.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { doneWithin } from "./bounded.ts";
+import { isJetStreamOff, JetStreamHealth } from "./health.ts";
 import { connectNats, type ConnectOptions } from "./connect.ts";
 import { retryUntilReady } from "./ready.ts";
 import { provision } from "./streams.ts";
@@ -20,6 +22,8 @@ export interface Bus {
   /** The registry KV bucket. */
   readonly registry: KV;
   readonly log: Logger;
+  /** Says once when JetStream goes away and once when it is back. */
+  readonly health: JetStreamHealth;
   /**
    * Drains the connection (in-flight publishes and acks are flushed first) for up to `drainMs` (default 1 s),
    * then closes it: a server that is away must not hold a stop. True when it drained.
@@ -59,6 +63,7 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
       jsm,
       registry,
       log,
+      health: new JetStreamHealth(log),
       close: async (drainMs = CLOSE_DRAIN_MS) => {
         if (!owned || nc.isClosed()) return true;
         const drained = await doneWithin(nc.drain(), drainMs);
@@ -68,6 +73,8 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
     };
   } catch (err) {
     if (owned) await nc.close();
-    throw err;
+    throw isJetStreamOff(err)
+      ? new NatterError(`jetstream is not enabled at ${config.servers.join(", ")} (start nats-server with -js, or point NATS_URL at one that has JetStream)`, "jetstream_disabled", { cause: err })
+      : err;
   }
 }

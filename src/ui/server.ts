@@ -33,6 +33,8 @@ export interface ConsoleOptions {
   /** Agent name the console joins as (default `human`), or false to only watch. */
   human?: string | false;
   logger?: Logger;
+  /** While no server answers, keep trying to connect for this long (ms; Infinity: until one does). Default 0: fail at once. */
+  connectWaitMs?: number;
   /** Time between two event batches to the page, in ms; default 150. */
   flushMs?: number;
 }
@@ -52,7 +54,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const host = options.host ?? DEFAULT_UI_HOST;
   const assets = loadAssets();
-  const bus = await openBus(config, { name: "natter-ui", logger: log });
+  const bus = await openBus(config, { name: "natter-ui", logger: log, ...(options.connectWaitMs ? { waitMs: options.connectWaitMs } : {}) });
   // Each cleanup says false when it could not reach the server.
   const cleanups: (() => Promise<boolean | void> | boolean | void)[] = [() => bus.close()];
   const connections = [bus.nc];
