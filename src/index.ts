@@ -8,6 +8,7 @@ export { loadConfig, CONFIG_VARIABLES } from "./config/config.ts";
 export { createLogger } from "./logger.ts";
 export { openBus } from "./transport/bus.ts";
 export { provision, ensureStream, agentsStreamConfig, registryStreamConfig } from "./transport/streams.ts";
+export type { ProvisionOptions, StreamDifference, StreamReport } from "./transport/streams.ts";
 export { createEnvelope, decodeEnvelope, encodeEnvelope, validateEnvelope, newId, MESSAGE_TYPES, DEFAULT_PRIORITY, HANDOFF_PRIORITY } from "./protocol/envelope.ts";
 export { assertAgentName, agentNameProblem, MAX_NAME_LENGTH } from "./protocol/names.ts";
 export { AGENT_STATUSES, decodeRecord, registryKey } from "./protocol/record.ts";

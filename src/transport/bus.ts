@@ -2,13 +2,13 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Config } from "../config/config.ts";
-import { NatterError } from "../errors.ts";
+import { ConfigError, NatterError } from "../errors.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { doneWithin } from "./bounded.ts";
 import { isJetStreamOff, JetStreamHealth } from "./health.ts";
 import { connectNats, type ConnectOptions } from "./connect.ts";
 import { retryUntilReady } from "./ready.ts";
-import { provision } from "./streams.ts";
+import { fitToStreams, provision } from "./streams.ts";
 
 /** How long closing waits for a drain before it closes the connection anyway. */
 const CLOSE_DRAIN_MS = 1000;
@@ -45,19 +45,20 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
   const owned = options.connection === undefined;
   const nc = options.connection ?? (await connectNats(config, { ...options, logger: log }));
   try {
+    checkMaxPayload(config, nc);
     // A cluster that has just started has no JetStream leader for a few seconds: wait for it within a bound.
-    const { jsm, js, registry } = await retryUntilReady(
+    const { jsm, js, registry, reports } = await retryUntilReady(
       "setting up JetStream",
       async () => {
         const jsm = await jetstreamManager(nc, { timeout: config.requestTimeoutMs });
-        if (options.provision !== false) await provision(jsm, config, log);
+        const reports = options.provision !== false ? await provision(jsm, config, log) : [];
         const js = jetstream(nc, { timeout: config.requestTimeoutMs });
-        return { jsm, js, registry: await new Kvm(js).open(config.registryBucket) };
+        return { jsm, js, registry: await new Kvm(js).open(config.registryBucket), reports };
       },
       { deadlineMs: config.provisionTimeoutMs, deadlineSetting: "NATTER_PROVISION_TIMEOUT_MS", log },
     );
     return {
-      config,
+      config: fitToStreams(config, reports, log),
       nc,
       js,
       jsm,
@@ -76,5 +77,15 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
     throw isJetStreamOff(err)
       ? new NatterError(`jetstream is not enabled at ${config.servers.join(", ")} (start nats-server with -js, or point NATS_URL at one that has JetStream)`, "jetstream_disabled", { cause: err })
       : err;
+  }
+}
+
+/** A message size the server would refuse to carry is a setup mistake: say so at connect, not at the first large send. */
+function checkMaxPayload(config: Config, nc: NatsConnection): void {
+  const maxPayload = nc.info?.max_payload;
+  if (maxPayload !== undefined && config.maxMessageBytes > maxPayload) {
+    throw new ConfigError(
+      `NATTER_MAX_MESSAGE_BYTES (${config.maxMessageBytes}) is above the server's max_payload (${maxPayload}): lower it, or raise max_payload in the nats-server config`,
+    );
   }
 }
