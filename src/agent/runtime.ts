@@ -20,6 +20,7 @@ import { Deliveries } from "./deliveries.ts";
 import { instancePresence } from "./instance.ts";
 import type { RuntimeParts } from "./parts.ts";
 import { serveAgentRequests } from "./requests.ts";
+import { warnOnNameConflicts } from "./same-name.ts";
 import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
@@ -149,7 +150,9 @@ export class AgentRuntime implements ContextOwner {
     const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
     const view = this.#sharedView ?? (this.#ownView = await RegistryView.open(this.bus, { ttlMs: config.registryTtlMs, agent: this.name, log: this.log }));
-    this.#unfollow = fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
+    const unfit = fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
+    const unwatch = warnOnNameConflicts(view, this.#presence.record, this.log);
+    this.#unfollow = () => (unfit(), unwatch());
     await this.definition.onStart?.(this.context);
     for (const group of this.definition.groups ?? []) await this.joinGroup(group);
     this.#requests = serveAgentRequests(this.#parts);
