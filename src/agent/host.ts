@@ -13,9 +13,6 @@ import { openBus, type Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
 import { AgentRuntime } from "./runtime.ts";
 
-/** How long a stopping host waits for each listener to stop before going on without it. */
-const CLOSE_STEP_MS = 1000;
-
 /** Agents started at once while a host comes up; keeps a thousand-agent start from flooding the server. */
 const START_PARALLELISM = 64;
 
@@ -82,7 +79,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   });
   const owned = connections.filter((c) => c.owned).map((c) => c.bus);
   const closeAll = async (): Promise<boolean> => {
-    const stopped = await Promise.all(listeners.map((l) => doneWithin(l.stop(), CLOSE_STEP_MS)));
+    const stopped = await Promise.all(listeners.map((l, i) => doneWithin(l.stop(), connections[i]!.bus.stopStepMs())));
     const closed = await Promise.all(owned.map((bus) => bus.close()));
     return [...stopped, ...closed].every(Boolean);
   };

@@ -26,9 +26,6 @@ import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
 import { fitWindowToSwarm } from "./window.ts";
 
-/** How long a stopping agent waits for each write (registry entry, announcement, unsubscribe) before giving up on it. */
-const STOP_WRITE_MS = 1000;
-
 /** What the host shares with the runtimes on one connection. */
 export interface RuntimeShared {
   /** Checks signatures when NATTER_VERIFY is warn or enforce. */
@@ -169,7 +166,7 @@ export class AgentRuntime implements ContextOwner {
 
   /**
    * Stops taking work, lets running handlers finish within `deadlineMs` (then aborts and hands them back),
-   * marks the registry entry offline and announces it, each write tried once for up to a second.
+   * marks the registry entry offline and announces it, each write tried once (see {@link Bus.stopStepMs}).
    * True when every step reached the server; false when one could not (the server is away): then the entry
    * expires with its TTL and unacknowledged messages come back after the ack wait.
    */
@@ -178,10 +175,10 @@ export class AgentRuntime implements ContextOwner {
     const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
     this.#unfollow?.();
-    let reached = this.#ownView ? await doneWithin(this.#ownView.stop(), STOP_WRITE_MS) : true;
+    let reached = this.#ownView ? await doneWithin(this.#ownView.stop(), this.bus.stopStepMs()) : true;
     for (const sub of this.#groups.values()) sub.unsubscribe();
     // Draining a subscription waits for the server's answer; a server that is away never gives one.
-    if (this.#requests && !(await doneWithin(this.#requests.drain(), STOP_WRITE_MS))) reached = false;
+    if (this.#requests && !(await doneWithin(this.#requests.drain(), this.bus.stopStepMs()))) reached = false;
     await this.#mailbox.stop(deadlineMs);
     // A handler that ignores its signal must not keep the agent from stopping; its message was handed back.
     const idle = this.#slots.idle().then(() => true);
@@ -189,9 +186,10 @@ export class AgentRuntime implements ContextOwner {
     const grace = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, until + 1000 - Date.now())).unref());
     if (!(await Promise.race([idle, grace]))) this.log.warn("agent.stopped_with_handlers_running", { running: this.#slots.active });
     if (this.#started) {
+      const stepMs = this.bus.stopStepMs();
       const [stored, announced] = await Promise.all([
-        this.#presence.stop("offline", STOP_WRITE_MS),
-        doneWithin(this.context.announcePresence("offline"), STOP_WRITE_MS),
+        this.#presence.stop("offline", stepMs),
+        doneWithin(this.context.announcePresence("offline"), stepMs),
       ]);
       reached &&= stored && announced;
     }

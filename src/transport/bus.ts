@@ -10,8 +10,8 @@ import { connectNats, type ConnectOptions } from "./connect.ts";
 import { retryUntilReady } from "./ready.ts";
 import { fitToStreams, provision } from "./streams.ts";
 
-/** How long closing waits for a drain before it closes the connection anyway. */
-const CLOSE_DRAIN_MS = 1000;
+/** How long a stopping step (a write, a drain) waits for the server: a second, or a glance while it is away. */
+const STOP_STEP_MS = { connected: 1000, away: 100 } as const;
 
 /** One NATS connection with its JetStream, manager and registry bucket handles. */
 export interface Bus {
@@ -25,8 +25,13 @@ export interface Bus {
   /** Says once when JetStream goes away and once when it is back. */
   readonly health: JetStreamHealth;
   /**
-   * Drains the connection (in-flight publishes and acks are flushed first) for up to `drainMs` (default 1 s),
-   * then closes it: a server that is away must not hold a stop. True when it drained.
+   * How long one step of a stop (a registry write, an announcement, a drain) may wait for the server: 1 s while
+   * connected, 100 ms while the connection is down, where the write is only tried and the stop must not wait.
+   */
+  stopStepMs(): number;
+  /**
+   * Drains the connection (in-flight publishes and acks are flushed first) for up to `drainMs` (default
+   * {@link Bus.stopStepMs}), then closes it: a server that is away must not hold a stop. True when it drained.
    */
   close(drainMs?: number): Promise<boolean>;
 }
@@ -57,6 +62,14 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
       },
       { deadlineMs: config.provisionTimeoutMs, deadlineSetting: "NATTER_PROVISION_TIMEOUT_MS", log },
     );
+    let connected = true;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "disconnect") connected = false;
+        else if (s.type === "reconnect") connected = true;
+      }
+    })();
+    const stopStepMs = () => (connected && !nc.isClosed() ? STOP_STEP_MS.connected : STOP_STEP_MS.away);
     return {
       config: fitToStreams(config, reports, log),
       nc,
@@ -65,7 +78,8 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
       registry,
       log,
       health: new JetStreamHealth(log),
-      close: async (drainMs = CLOSE_DRAIN_MS) => {
+      stopStepMs,
+      close: async (drainMs = stopStepMs()) => {
         if (!owned || nc.isClosed()) return true;
         const drained = await doneWithin(nc.drain(), drainMs);
         if (!drained) await nc.close().catch(() => undefined);

@@ -5,6 +5,7 @@ import { connectClient, type Client } from "../agent/client.ts";
 import { startHost, stopWithin, type Host, type StopOutcome } from "../agent/host.ts";
 import type { Config } from "../config/config.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { doneWithin } from "../transport/bounded.ts";
 import { openBus } from "../transport/bus.ts";
 import { loadAssets } from "./assets.ts";
 import { EdgeWindow } from "./graph.ts";
@@ -82,7 +83,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       },
     });
     await traffic.start(bus);
-    cleanups.push(() => traffic.stop());
+    // Removing its consumer asks the server, which may be away: try, but do not wait past a stop step.
+    cleanups.push(() => doneWithin(traffic.stop(), bus.stopStepMs()));
 
     let desk: HumanDesk | undefined;
     let sender: Host["agents"][number]["context"] | Client;
