@@ -4,20 +4,34 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { connectClient, loadConfig } from "../../src/index.ts";
 import { freePort, startServer } from "../helpers/nats-server.ts";
-import { startHostProcess } from "../helpers/hosts.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 test("start: a host started 3 s before its server waits for it, logging each attempt, and serves", { timeout: 90_000 }, async () => {
   const port = await freePort();
   const url = `nats://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/agent.ts", "test/fixtures/echo.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, NATS_URL: url, NATTER_LOG_LEVEL: "info" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const logShows = async (pattern: RegExp, timeoutMs: number) => {
+    for (const until = Date.now() + timeoutMs; !pattern.test(log); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`log never showed ${pattern}: ${log.slice(-2000)}`);
+    }
+  };
   let srv: Awaited<ReturnType<typeof startServer>> | undefined;
-  const later = new Promise<void>((resolve) => setTimeout(resolve, 3000)).then(async () => (srv = await startServer({ port })));
-  const host = await startHostProcess(["test/fixtures/echo.ts"], { NATS_URL: url });
   try {
-    await later;
-    assert.match(host.log(), /nats\.waiting.*attempt=1/);
-    assert.match(host.log(), /nats\.connected/);
+    // Counted from its first attempt, not from the spawn: starting tsx takes seconds on a loaded machine.
+    await logShows(/nats\.waiting.*attempt=1/, 60_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok((log.match(/nats\.waiting/g) ?? []).length >= 3, `one line per attempt while it waits: ${log}`);
+    srv = await startServer({ port });
+    await logShows(/host\.ready/, 30_000);
+    assert.match(log, /nats\.connected/);
     const client = await connectClient({ config: loadConfig({ NATS_URL: url, NATTER_LOG_LEVEL: "silent" }) });
     try {
       assert.equal((await client.requestFromAgent("Echo", "hi")).content, "echo: hi");
@@ -25,7 +39,8 @@ test("start: a host started 3 s before its server waits for it, logging each att
       await client.close();
     }
   } finally {
-    await host.kill("SIGKILL");
+    child.kill("SIGKILL");
+    await exited;
     await srv?.dispose();
   }
 });
