@@ -66,7 +66,7 @@ export class Presence {
    * Marks the entry offline and stops heartbeats; the entry then expires with the bucket TTL.
    * The write is tried once, for up to `timeoutMs`; true when it was stored.
    */
-  async stop(status: AgentStatus = "offline", timeoutMs = Number.MAX_SAFE_INTEGER): Promise<boolean> {
+  async stop(status: AgentStatus = "offline", timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.#closed = true;
     clearTimeout(this.#timer);
     clearInterval(this.#timer);

@@ -1,3 +1,5 @@
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What {@link within} gives when the time ran out first. */
 export const TIMED_OUT: unique symbol = Symbol("timed out");
 
@@ -6,6 +8,8 @@ export const TIMED_OUT: unique symbol = Symbol("timed out");
  * The work is not cancelled: used where a stop must not wait on a server that is away.
  */
 export async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  // Node fires a timer longer than 2^31 - 1 ms at once: a bound that long (or Infinity) is no bound.
+  if (!(ms < MAX_TIMER_MS)) return work;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms));
