@@ -23,7 +23,7 @@ export {
 export type { AgentDefinition, Handler } from "./agent/define.ts";
 export type { AgentContext, HandlerContext, SendOptions, RequestOptions, Sent, StreamedRequest } from "./agent/context.ts";
 export type { ProgressEvent } from "./mailbox/progress.ts";
-export type { Host, HostOptions } from "./agent/host.ts";
+export type { Host, HostOptions, StopOutcome } from "./agent/host.ts";
 export type { RunnableAgent, ConnectNatsOptions } from "./agent/mixin.ts";
 export type { Client, ClientOptions } from "./agent/client.ts";
 export type { Config } from "./config/config.ts";

@@ -6,7 +6,7 @@ import type { PeerReady, PeerRole } from "./peer.ts";
 import { startScalePeer } from "./scale-peer.ts";
 import { RAW_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
 
-type Stop = () => Promise<void>;
+type Stop = () => Promise<unknown>;
 
 const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number>) => Promise<{ data: PeerReady; stop: Stop }>> = {
   "raw-echo": async (url) => {

@@ -56,7 +56,7 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
     bus,
     name,
     instanceId: newId(),
-    requester: new Requester(bus.nc, name, config.maxMessageBytes, signer?.sign, answerCheck(verifier)),
+    requester: new Requester(bus.nc, name, bus.config.maxMessageBytes, signer?.sign, answerCheck(verifier)),
     signer,
     verifier,
     log: bus.log.child({ client: name }),

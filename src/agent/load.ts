@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
-import { isAgentDefinition, type AgentDefinition } from "./define.ts";
+import { definitionProblem, type AgentDefinition } from "./define.ts";
 
 const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/;
 
@@ -21,10 +21,13 @@ export async function loadAgentModules(paths: readonly string[]): Promise<AgentD
     }
     const exported = mod.default;
     const defs = Array.isArray(exported) ? exported : [exported];
-    if (defs.length === 0 || !defs.every(isAgentDefinition)) {
-      throw new ConfigError(`${path}: the default export must be an agent made with defineAgent({...}), or an array of them`);
+    if (defs.length === 0) throw new ConfigError(`${path}: the default export must be an agent made with defineAgent({...}), or an array of them`);
+    for (const [i, def] of defs.entries()) {
+      const problem = definitionProblem(def);
+      const which = defs.length > 1 ? ` (agent ${i + 1} of ${defs.length})` : "";
+      if (problem) throw new ConfigError(`${path}${which}: the default export must be an agent made with defineAgent({...}), or an array of them: ${problem.message}`);
     }
-    out.push(...defs);
+    out.push(...(defs as AgentDefinition[]));
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { agentsCommand } from "./commands/agents.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { tailCommand } from "./commands/tail.ts";
 import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
+import { streamsCommand } from "./commands/streams.ts";
 import { threadCommand } from "./commands/thread.ts";
 import { runUiCommand, UI_USAGE } from "./ui.ts";
 import { AUTH_USAGE, runAuthCommand } from "./auth.ts";
@@ -21,7 +22,7 @@ const uiCommand: Command = { name: "ui", summary: "serve the web console (agents
 
 const authCommand: Command = { name: "auth", summary: "write per-agent users, permissions and keys for a secured nats-server", help: AUTH_USAGE, run: (argv) => runAuthCommand(argv) };
 
-const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand];
+const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand, streamsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

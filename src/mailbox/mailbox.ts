@@ -46,6 +46,8 @@ export interface MailboxOptions {
   log: Logger;
   /** Checks each valid message before it is queued (signature, sender rate); undefined lets it through. */
   screen?: (delivery: Delivery) => Promise<Screening | undefined>;
+  /** The connection's JetStream health: a pull failing because JetStream is off is reported there, once, not per pull. */
+  health?: { failed(err: unknown): boolean; ok(): void };
 }
 
 /**
@@ -176,12 +178,16 @@ export class Mailbox {
         // A pull lost with a restarted server is noticed after two missed heartbeats (10 s) and re-issued.
         const batch = await consumer.fetch({ max_messages: Math.min(room, PULL_CHUNK), expires: 15_000, idle_heartbeat: 5_000 });
         this.#batch = batch;
-        for await (const m of batch) this.#accept(m);
+        for await (const m of batch) {
+          this.options.health?.ok();
+          this.#accept(m);
+        }
+        this.options.health?.ok();
         failures = 0;
       } catch (err) {
         if (this.#stop.signal.aborted) break;
         failures++;
-        log.warn("mailbox.pull_failed", { error: err, attempt: failures });
+        if (!this.options.health?.failed(err)) log.warn("mailbox.pull_failed", { error: err, attempt: failures });
         await sleep(retryDelayMs(failures), undefined, { signal: this.#stop.signal }).catch(() => undefined);
       } finally {
         this.#batch = undefined;

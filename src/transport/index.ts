@@ -4,4 +4,5 @@ export { provision, ensureStream, agentsStreamConfig, registryStreamConfig } fro
 export { startEmbeddedServer, findNatsServer, isListening } from "./embedded.ts";
 
 export type { Bus, OpenBusOptions } from "./bus.ts";
+export type { ProvisionOptions, StreamDifference, StreamReport } from "./streams.ts";
 export type { EmbeddedServer, EmbeddedServerOptions } from "./embedded.ts";

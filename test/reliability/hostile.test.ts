@@ -19,7 +19,8 @@ let target: HostProcess;
 before(async () => {
   srv = await startServer();
   nc = await connect({ servers: srv.url });
-  client = await connectClient({ name: "tester", config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }) });
+  // The first process creates the shared stream, and with it the size limit the host below relies on.
+  client = await connectClient({ name: "tester", config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent", NATTER_MAX_MESSAGE_BYTES: "65536" }) });
   target = await startHostProcess(["test/fixtures/worker.ts"], { NATS_URL: srv.url, WORKER_NAME: "Target", NATTER_MAX_MESSAGE_BYTES: "65536", NATTER_ACK_WAIT_MS: "2000", NATTER_LOG_FORMAT: "json" });
 });
 
