@@ -2,7 +2,10 @@
 // readStream with filters matching 1%: one the server can apply (--to) and two it cannot (--thread, --agent).
 //   tsx scripts/bench-replay.ts [N]
 import { startServer } from "../test/helpers/nats-server.ts";
-import { collectStream, createEnvelope, directSubject, encodeEnvelope, loadConfig, openBus } from "../src/index.ts";
+import { collectStream } from "../src/inspect/index.ts";
+import { createEnvelope, directSubject, encodeEnvelope } from "../src/protocol/index.ts";
+import { loadConfig } from "../src/index.ts";
+import { openBus } from "../src/transport/index.ts";
 
 const total = Number(process.argv[2] ?? 100_000);
 const srv = await startServer();

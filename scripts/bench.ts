@@ -1,8 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // npm run bench -- [--quick] [--json] [--agents N]: natter against raw NATS and A2A; see docs/performance.md.
-import { BENCH_USAGE, parseBenchArgs } from "../src/bench/options.ts";
-import { formatTable } from "../src/bench/report.ts";
-import { runBench } from "../src/bench/run.ts";
+import { BENCH_USAGE, parseBenchArgs } from "./bench/options.ts";
+import { formatTable } from "./bench/report.ts";
+import { runBench } from "./bench/run.ts";
 
 let options;
 try {

@@ -1,17 +1,9 @@
 #!/usr/bin/env -S npx tsx
 // The three-agent demo: tsx scripts/demo.ts [--once]. See the README.
 import { fileURLToPath } from "node:url";
-import {
-  createLogger,
-  isListening,
-  loadConfig,
-  loadLLMConfig,
-  NatterError,
-  selectModel,
-  startEmbeddedServer,
-  type Config,
-  type EmbeddedServer,
-} from "../src/index.ts";
+import { createLogger, loadConfig, NatterError, type Config } from "../src/index.ts";
+import { isListening, startEmbeddedServer, type EmbeddedServer } from "../src/transport/index.ts";
+import { loadLLMConfig, selectModel } from "../src/llm/index.ts";
 import { runDemoFlow, STEPS } from "./demo/flow.ts";
 
 const USAGE = `usage: tsx scripts/demo.ts [--once]

@@ -4,7 +4,9 @@
 // watched by headless Chromium for SECONDS. Prints the page's main-thread lag and long-task share.
 // Usage: AGENTS=1000 RATE=1000 SECONDS=20 tsx scripts/ui-load.ts
 import { chromium } from "playwright-core";
-import { createEnvelope, encodeEnvelope, loadConfig, openBus, registryKey, requestSubject } from "../src/index.ts";
+import { createEnvelope, encodeEnvelope, registryKey, requestSubject } from "../src/protocol/index.ts";
+import { loadConfig } from "../src/index.ts";
+import { openBus } from "../src/transport/index.ts";
 import { startConsole } from "../src/ui/server.ts";
 import { startServer } from "../test/helpers/nats-server.ts";
 

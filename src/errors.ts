@@ -20,6 +20,7 @@ export class ConfigError extends NatterError {
 
 /** A message or argument that failed validation; keeps the valibot issues. */
 export class ValidationError extends NatterError {
+  /** Every problem valibot found, with its path into the input. */
   readonly issues: readonly BaseIssue<unknown>[];
   constructor(message: string, issues: readonly BaseIssue<unknown>[] = [], options?: ErrorOptions) {
     super(message, "bad_request", options);
@@ -29,6 +30,7 @@ export class ValidationError extends NatterError {
 
 /** The peer is not running: nobody listens on its request subject. */
 export class AgentUnavailableError extends NatterError {
+  /** The agent asked for. */
   readonly agent: string;
   constructor(agent: string, options?: ErrorOptions) {
     super(`agent "${agent}" is not available: no instance is serving requests`, "unavailable", options);
@@ -38,6 +40,7 @@ export class AgentUnavailableError extends NatterError {
 
 /** No live agent declares the capability asked for. */
 export class NoAgentWithCapabilityError extends AgentUnavailableError {
+  /** The capability asked for. */
   readonly capability: string;
   constructor(capability: string) {
     super(`capability:${capability}`);
@@ -48,7 +51,9 @@ export class NoAgentWithCapabilityError extends AgentUnavailableError {
 
 /** The peer did not answer in time. */
 export class RequestTimeoutError extends NatterError {
+  /** The agent that did not answer. */
   readonly agent: string;
+  /** How long the caller waited. */
   readonly timeoutMs: number;
   constructor(agent: string, timeoutMs: number, options?: ErrorOptions) {
     super(`request to agent "${agent}" timed out after ${timeoutMs} ms`, "timeout", options);
@@ -59,6 +64,7 @@ export class RequestTimeoutError extends NatterError {
 
 /** The peer's handler failed; `code` is what the peer reported. */
 export class RemoteError extends NatterError {
+  /** The agent whose handler failed. */
   readonly agent: string;
   constructor(agent: string, message: string, code = "handler_error", options?: ErrorOptions) {
     super(`agent "${agent}" failed: ${message}`, code, options);
@@ -68,7 +74,9 @@ export class RemoteError extends NatterError {
 
 /** An answer that failed its signature check (NATTER_VERIFY=enforce), so it was not believed; `reason` says why. */
 export class UnverifiedResponseError extends NatterError {
+  /** The agent the answer claimed to come from. */
   readonly agent: string;
+  /** Why the signature check failed. */
   readonly reason: string;
   constructor(agent: string, reason: string, options?: ErrorOptions) {
     super(`the answer from agent "${agent}" was refused: ${reason}`, "unverified", options);
@@ -79,7 +87,9 @@ export class UnverifiedResponseError extends NatterError {
 
 /** A message larger than the configured maximum; nothing was sent. */
 export class MessageTooLargeError extends NatterError {
+  /** Size of the encoded message. */
   readonly bytes: number;
+  /** The limit it broke (NATTER_MAX_MESSAGE_BYTES). */
   readonly maxBytes: number;
   constructor(bytes: number, maxBytes: number) {
     super(`message is ${bytes} bytes, over the ${maxBytes}-byte limit (NATTER_MAX_MESSAGE_BYTES)`, "too_large");

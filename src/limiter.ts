@@ -1,7 +1,13 @@
-/** Bounds how many tasks run at once; waiters queue up to `maxQueued`. */
+/**
+ * Bounds how many tasks run at once; waiters queue up to `maxQueued`. Waiters are grouped by key (the sender) and
+ * served round robin, one per key in turn, so a key with many waiting cannot keep a slot from the others for longer
+ * than one task each; and `tryAcquire` lets one key fill at most half of the queue.
+ */
 export class Limiter {
   #active = 0;
-  readonly #waiters: (() => void)[] = [];
+  #queued = 0;
+  /** Waiters by key, keys in the order they are served next. */
+  readonly #waiting = new Map<string, (() => void)[]>();
   readonly #idle: (() => void)[] = [];
 
   /**
@@ -20,29 +26,49 @@ export class Limiter {
 
   /** Tasks waiting for a slot. */
   get queued(): number {
-    return this.#waiters.length;
+    return this.#queued;
   }
 
-  /** Waits for a slot; returns the function that frees it. */
-  async acquire(): Promise<() => void> {
+  /** Waits for a slot, in `key`'s turn; returns the function that frees it. */
+  async acquire(key = ""): Promise<() => void> {
     if (this.#active < this.max) {
       this.#active++;
       return this.#releaser();
     }
-    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    await new Promise<void>((resolve) => {
+      const list = this.#waiting.get(key);
+      if (list) list.push(resolve);
+      else this.#waiting.set(key, [resolve]);
+      this.#queued++;
+    });
     return this.#releaser();
   }
 
-  /** A slot, or undefined when the queue is already full. */
-  tryAcquire(): Promise<() => void> | undefined {
-    if (this.#active >= this.max && this.#waiters.length >= this.maxQueued) return undefined;
-    return this.acquire();
+  /** A slot, or undefined when the queue is full or `key` already holds half of it. */
+  tryAcquire(key = ""): Promise<() => void> | undefined {
+    if (this.#active >= this.max) {
+      const mine = this.#waiting.get(key)?.length ?? 0;
+      if (this.#queued >= this.maxQueued || mine >= Math.max(1, Math.ceil(this.maxQueued / 2))) return undefined;
+    }
+    return this.acquire(key);
   }
 
   /** Resolves when nothing runs and nothing waits. */
   idle(): Promise<void> {
-    if (this.#active === 0 && this.#waiters.length === 0) return Promise.resolve();
+    if (this.#active === 0 && this.#queued === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** The next waiter: the first of the key whose turn it is; that key then goes to the back of the line. */
+  #next(): (() => void) | undefined {
+    const first = this.#waiting.entries().next();
+    if (first.done) return undefined;
+    const [key, list] = first.value;
+    const next = list.shift()!;
+    this.#waiting.delete(key);
+    if (list.length > 0) this.#waiting.set(key, list);
+    this.#queued--;
+    return next;
   }
 
   #releaser(): () => void {
@@ -50,7 +76,7 @@ export class Limiter {
     return () => {
       if (done) return;
       done = true;
-      const next = this.#waiters.shift();
+      const next = this.#next();
       // The slot passes straight to the next waiter, so `active` stays the same.
       if (next) next();
       else {

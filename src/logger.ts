@@ -7,9 +7,13 @@ export type LogFields = Record<string, unknown>;
 
 /** A structured logger: one line per event, human-readable or JSON. */
 export interface Logger {
+  /** Per-message detail; off unless NATTER_LOG_LEVEL=debug. */
   debug(event: string, fields?: LogFields): void;
+  /** Lifecycle: started, connected, stopping. */
   info(event: string, fields?: LogFields): void;
+  /** Something went wrong and was handled (a retry, a refused message). */
   warn(event: string, fields?: LogFields): void;
+  /** Something failed that an operator should look at. */
   error(event: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger;

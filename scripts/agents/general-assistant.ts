@@ -1,4 +1,4 @@
-import { defineLLMAgent } from "../../src/index.ts";
+import { defineLLMAgent } from "../../src/llm/index.ts";
 
 export default defineLLMAgent({
   name: "General-Assistant",

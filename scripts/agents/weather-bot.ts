@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { defineLLMAgent, tool } from "../../src/index.ts";
+import { defineLLMAgent, tool } from "../../src/llm/index.ts";
 
 const CONDITIONS = ["sunny", "partly cloudy", "overcast", "light rain", "showers", "windy and dry", "foggy in the morning, clear later"] as const;
 

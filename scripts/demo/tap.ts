@@ -1,5 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { decodeEnvelope, HEADERS, SUBJECT_PATTERNS, type Envelope } from "../../src/index.ts";
+import { decodeEnvelope, HEADERS, SUBJECT_PATTERNS } from "../../src/protocol/index.ts";
+import { type Envelope } from "../../src/index.ts";
 
 /** One message seen crossing the bus. */
 export interface Crossing {

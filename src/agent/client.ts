@@ -15,7 +15,9 @@ import { Context, type AgentContext, type ContextOwner } from "./context.ts";
 export interface ClientOptions {
   /** Name the client speaks as (default `client`); it is not registered and has no mailbox consumer. */
   name?: string;
+  /** Default: {@link loadConfig} from the environment. */
   config?: Config;
+  /** Default: a logger at NATTER_LOG_LEVEL writing to standard error. */
   logger?: Logger;
   /** Share an open bus instead of connecting. */
   bus?: Bus;
@@ -23,7 +25,9 @@ export interface ClientOptions {
 
 /** A client: the agent API without handlers, for scripts, the CLI and tests. */
 export interface Client extends AgentContext {
+  /** The client's connection, JetStream and registry handles. */
   readonly bus: Bus;
+  /** Drains and closes the connection (unless it was shared through `bus`). */
   close(): Promise<void>;
 }
 
@@ -52,7 +56,7 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
     bus,
     name,
     instanceId: newId(),
-    requester: new Requester(bus.nc, name, config.maxMessageBytes, signer?.sign, answerCheck(verifier)),
+    requester: new Requester(bus.nc, name, bus.config.maxMessageBytes, signer?.sign, answerCheck(verifier)),
     signer,
     verifier,
     log: bus.log.child({ client: name }),

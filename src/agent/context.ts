@@ -11,7 +11,7 @@ import { ALL_SUBJECT, CANCEL_SUBJECT, directSubject, groupSubject, handoffSubjec
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import type { Requester } from "../rpc/call.ts";
 import type { Signer } from "../security/identity.ts";
-import type { Expectation, Verifier } from "../security/verify.ts";
+import { storedReadCheck, type Expectation, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 
 /** Optional fields of anything an agent sends. */
@@ -32,12 +32,15 @@ export interface SendOptions {
 export interface RequestOptions extends Omit<SendOptions, "notify" | "inReplyTo"> {
   /** Milliseconds to wait for the answer; default NATTER_REQUEST_TIMEOUT_MS, capped by any deadline. */
   timeoutMs?: number;
+  /** Free-form JSON sent with the request (`envelope.metadata`). */
   metadata?: Record<string, unknown>;
+  /** Aborts the wait (the call rejects with AbortedError); the request already sent is not recalled. */
   signal?: AbortSignal;
 }
 
 /** What a stored send returns: the envelope and where the stream put it. */
 export interface Sent {
+  /** The envelope as sent, with its id and timestamp. */
   envelope: Envelope;
   /** Stream sequence of the stored message. */
   seq: number;
@@ -49,6 +52,7 @@ export interface AgentContext {
   readonly name: string;
   /** This instance's id (the registry key is `{name}.{instanceId}`). */
   readonly instanceId: string;
+  /** The agent's logger, with its name on every line. */
   readonly log: Logger;
   /** Fires when the agent stops. */
   readonly signal: AbortSignal;
@@ -380,7 +384,7 @@ export class Context implements HandlerContext {
   #storedCheck(expect: Expectation): StoredCheck | undefined {
     const { verifier } = this.#owner;
     if (!verifier || verifier.mode === "off") return undefined;
-    return (e, m) => verifier.check(e, m.data, m.headers, { at: m.time, once: false, expect });
+    return storedReadCheck(verifier, expect);
   }
 
   #publishOptions(): PublishOptions {

@@ -85,6 +85,11 @@ export class Deliveries implements MailboxHandlers {
     );
   }
 
+  /** A message refused unhandled (over the size limit): its sender gets a failure notice with the error's code. */
+  async refuse(delivery: Delivery, error: NatterError): Promise<void> {
+    await this.#notify(delivery.envelope, `refused: ${error.message}`, { error: { code: error.code, message: error.message } });
+  }
+
   async #dispatch(delivery: Delivery, run: Cancellation): Promise<Finish> {
     const { envelope } = delivery;
     const { definition, context, slots } = this.parts;

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
+import { handlerGraceMs } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
@@ -11,6 +12,7 @@ import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
 import { answerCheck, whenVerified, type Verifier } from "../security/verify.ts";
+import { doneWithin } from "../transport/bounded.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
 import type { AgentDefinition } from "./define.ts";
@@ -18,6 +20,7 @@ import { Deliveries } from "./deliveries.ts";
 import { instancePresence } from "./instance.ts";
 import type { RuntimeParts } from "./parts.ts";
 import { serveAgentRequests } from "./requests.ts";
+import { warnOnNameConflicts } from "./same-name.ts";
 import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
@@ -99,8 +102,10 @@ export class AgentRuntime implements ContextOwner {
       nc: bus.nc,
       ackTimeoutMs: Math.min(config.requestTimeoutMs, config.ackWaitMs),
       maxDeliver: config.maxDeliver,
+      maxMessageBytes: config.maxMessageBytes,
       retryDelaysMs: config.retryDelaysMs,
       log: this.log,
+      health: bus.health,
       ...(screens ? { screen: (d: Delivery) => screens.delivery(d) } : {}),
     });
   }
@@ -145,7 +150,9 @@ export class AgentRuntime implements ContextOwner {
     const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
     const view = this.#sharedView ?? (this.#ownView = await RegistryView.open(this.bus, { ttlMs: config.registryTtlMs, agent: this.name, log: this.log }));
-    this.#unfollow = fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
+    const unfit = fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
+    const unwatch = warnOnNameConflicts(view, this.#presence.record, this.log);
+    this.#unfollow = () => (unfit(), unwatch());
     await this.definition.onStart?.(this.context);
     for (const group of this.definition.groups ?? []) await this.joinGroup(group);
     this.#requests = serveAgentRequests(this.#parts);
@@ -162,28 +169,37 @@ export class AgentRuntime implements ContextOwner {
 
   /**
    * Stops taking work, lets running handlers finish within `deadlineMs` (then aborts and hands them back),
-   * marks the registry entry offline and announces it.
+   * marks the registry entry offline and announces it, each write tried once (see {@link Bus.stopStepMs}).
+   * True when every step reached the server; false when one could not (the server is away): then the entry
+   * expires with its TTL and unacknowledged messages come back after the ack wait.
    */
-  async stop(deadlineMs = this.bus.config.shutdownTimeoutMs): Promise<void> {
-    if (this.#stopping.signal.aborted) return;
+  async stop(deadlineMs = handlerGraceMs(this.bus.config)): Promise<boolean> {
+    if (this.#stopping.signal.aborted) return true;
     const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
     this.#unfollow?.();
-    await this.#ownView?.stop();
+    let reached = this.#ownView ? await doneWithin(this.#ownView.stop(), this.bus.stopStepMs()) : true;
     for (const sub of this.#groups.values()) sub.unsubscribe();
-    await this.#requests?.drain().catch(() => undefined);
+    // Draining a subscription waits for the server's answer; a server that is away never gives one.
+    if (this.#requests && !(await doneWithin(this.#requests.drain(), this.bus.stopStepMs()))) reached = false;
     await this.#mailbox.stop(deadlineMs);
     // A handler that ignores its signal must not keep the agent from stopping; its message was handed back.
     const idle = this.#slots.idle().then(() => true);
-    const grace = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, until - Date.now()) + 1000).unref());
+    // The same second past the deadline the mailbox gave its aborted handlers, not a second one after it.
+    const grace = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, until + 1000 - Date.now())).unref());
     if (!(await Promise.race([idle, grace]))) this.log.warn("agent.stopped_with_handlers_running", { running: this.#slots.active });
     if (this.#started) {
-      await this.#presence.stop("offline");
-      await this.context.announcePresence("offline").catch(() => undefined);
+      const stepMs = this.bus.stopStepMs();
+      const [stored, announced] = await Promise.all([
+        this.#presence.stop("offline", stepMs),
+        doneWithin(this.context.announcePresence("offline"), stepMs),
+      ]);
+      reached &&= stored && announced;
     }
     await Promise.resolve(this.definition.onStop?.(this.context)).catch((err: unknown) => this.log.error("agent.on_stop_failed", { error: err }));
     this.requester.close();
     this.log.info("agent.stopped", { instance: this.instanceId, handled: this.#slots.handled });
+    return reached;
   }
 
   /** Joins a group channel: its messages go to `onGroupMessage`. */

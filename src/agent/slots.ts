@@ -44,12 +44,13 @@ export class HandlerSlots {
   }
 
   /**
-   * Runs a handler in a slot. Mailbox work waits for one (the mailbox already bounds it);
-   * requests and broadcasts queue up to a bound, then are refused.
+   * Runs a handler in a slot, senders taking turns. Mailbox work waits for one (the mailbox already bounds it);
+   * requests and broadcasts queue up to a bound (one sender up to half of it), then are refused.
    */
   async run<T>(handler: () => Promise<T> | T, envelope: Envelope, admission: Admission): Promise<T> {
     const { agent, presence, log } = this.options;
-    const slot = admission === "wait" ? this.#limiter.acquire() : this.#limiter.tryAcquire();
+    // Keyed by sender: waiting work is served round robin across senders, so one sender cannot hold the slots.
+    const slot = admission === "wait" ? this.#limiter.acquire(envelope.from) : this.#limiter.tryAcquire(envelope.from);
     if (!slot) throw new NatterError(`agent "${agent}" is overloaded; try again later`, ERROR_CODES.overloaded);
     const release = await slot;
     const started = performance.now();

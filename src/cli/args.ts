@@ -1,6 +1,10 @@
 import { parseArgs } from "node:util";
 import * as v from "valibot";
-import { ConfigError, MESSAGE_TYPES, agentNameProblem, parseDurationMs, parseTimeSpec, type MessageFilter } from "../index.ts";
+import { ConfigError } from "../errors.ts";
+import { MESSAGE_TYPES } from "../protocol/envelope.ts";
+import { agentNameProblem } from "../protocol/names.ts";
+import { parseDurationMs, parseTimeSpec } from "../inspect/filter.ts";
+import type { MessageFilter } from "../inspect/types.ts";
 
 /** Exit codes of `natter`; documented in every --help. */
 export const EXIT = {
@@ -80,7 +84,7 @@ const when = v.pipe(
 
 /** A whole number from `min`, given as a string flag. */
 export function wholeNumber(min: number, what: string) {
-  return v.pipe(v.string(), v.regex(/^\d+$/, `expected ${what} (a whole number from ${min})`), v.transform(Number), v.minValue(min, `expected ${what} (a whole number from ${min})`));
+  return v.pipe(v.string(), v.regex(/^\d+$/, `expected ${what} (a whole number from ${min})`), v.transform((digits: string) => Number(digits)), v.minValue(min, `expected ${what} (a whole number from ${min})`));
 }
 
 /** Milliseconds from `10s`, `500ms`, `2m`, or a bare number of seconds. */

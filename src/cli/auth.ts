@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { generateAuth, NatterError } from "../index.ts";
+import { generateAuth } from "../security/generate.ts";
+import { NatterError } from "../errors.ts";
 
 /** Help text of `natter auth`. */
 export const AUTH_USAGE = `usage: natter auth --out DIR [--admin NAME] [--stream NAME] [--bucket NAME] [--rotate NAME]... AGENT [AGENT...]

@@ -1,4 +1,5 @@
-import type { AgentInfo, InspectedMessage, ThreadNode } from "../index.ts";
+import type { AgentInfo } from "../registry/query.ts";
+import type { InspectedMessage, ThreadNode } from "../inspect/types.ts";
 
 const PREVIEW_CHARS = 72;
 

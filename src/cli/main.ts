@@ -1,28 +1,34 @@
-import { AbortedError, AgentUnavailableError, ConfigError, NatterError, RequestTimeoutError, ValidationError } from "../index.ts";
+import { AbortedError, AgentUnavailableError, ConfigError, NatterError, RequestTimeoutError, ValidationError } from "../errors.ts";
 import { EXIT, EXIT_HELP } from "./args.ts";
 import type { Command } from "./command.ts";
 import { agentsCommand } from "./commands/agents.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { tailCommand } from "./commands/tail.ts";
 import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
+import { streamsCommand } from "./commands/streams.ts";
 import { threadCommand } from "./commands/thread.ts";
 import { runUiCommand, UI_USAGE } from "./ui.ts";
 import { AUTH_USAGE, runAuthCommand } from "./auth.ts";
+import { RUN_USAGE, runAgentHost } from "./agent-host.ts";
+import { INIT_USAGE, runInitCommand } from "./init.ts";
 import { Io } from "./io.ts";
+import { natterVersion } from "./version.ts";
+
+const runCommand: Command = { name: "run", summary: "run agent modules (.js, or .ts with tsx installed) until SIGINT or SIGTERM", help: RUN_USAGE, run: (argv) => runAgentHost(argv) };
+
+const initCommand: Command = { name: "init", summary: "write a starter project: one agent, its test and a README", help: INIT_USAGE, run: runInitCommand };
 
 const uiCommand: Command = { name: "ui", summary: "serve the web console (agents, traffic, threads, replay, human in the loop)", help: UI_USAGE, run: (argv) => runUiCommand(argv) };
 
 const authCommand: Command = { name: "auth", summary: "write per-agent users, permissions and keys for a secured nats-server", help: AUTH_USAGE, run: (argv) => runAuthCommand(argv) };
 
-const COMMANDS: readonly Command[] = [agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand];
-
-const VERSION = "0.1.0";
+const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand, streamsCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `usage: natter COMMAND [options]   (natter COMMAND --help for details)
 
-See and debug a natter agent network: the registry, the AGENTS stream, live traffic; talk to agents.
+Run natter agents; see and debug an agent network (the registry, the AGENTS stream, live traffic); talk to agents.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
@@ -53,7 +59,7 @@ export async function runNatter(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     if (name === "--version" || name === "-V") {
-      await io.out(VERSION);
+      await io.out(natterVersion());
       return EXIT.ok;
     }
     const command = COMMANDS.find((c) => c.name === name);

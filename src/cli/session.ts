@@ -1,4 +1,8 @@
-import { ConfigError, connectClient, createLogger, loadConfig, openBus, type Bus, type Client, type Config, type Logger } from "../index.ts";
+import { ConfigError } from "../errors.ts";
+import { connectClient, type Client } from "../agent/client.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import { loadConfig, type Config } from "../config/config.ts";
+import { openBus, type Bus } from "../transport/bus.ts";
 import type { Io } from "./io.ts";
 
 /** The configuration from the environment, with `--server` in place of NATS_URL. */

@@ -1,6 +1,11 @@
 import * as v from "valibot";
-import { agentNameProblem, createLogger, DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT, loadConfig, NatterError, startConsole } from "../index.ts";
-import { waitForSignal } from "./signals.ts";
+import { agentNameProblem } from "../protocol/names.ts";
+import { createLogger } from "../logger.ts";
+import { loadConfig } from "../config/config.ts";
+import { NatterError } from "../errors.ts";
+import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT } from "../ui/defaults.ts";
+import { stopOnSignal, waitForSignal } from "./signals.ts";
+import { takeWaitMs, WAIT_MS_HELP } from "./wait.ts";
 
 /** Help text of `natter ui`. */
 export const UI_USAGE = `usage: natter ui [--port N] [--host ADDR] [--human NAME | --no-human]
@@ -11,10 +16,11 @@ every natter command, from the environment) until SIGINT or SIGTERM.
   --host ADDR     address to bind (default ${DEFAULT_UI_HOST}); the console has no login, so bind
                   another address only on a network you trust
   --human NAME    agent name the console answers as (default ${DEFAULT_HUMAN})
-  --no-human      watch only: do not join the network as an agent`;
+  --no-human      watch only: do not join the network as an agent
+${WAIT_MS_HELP}`;
 
 const FlagsSchema = v.object({
-  port: v.pipe(v.string(), v.regex(/^\d{1,5}$/, "--port: expected a port number from 0 to 65535"), v.transform(Number), v.maxValue(65535, "--port: expected a port number from 0 to 65535")),
+  port: v.pipe(v.string(), v.regex(/^\d{1,5}$/, "--port: expected a port number from 0 to 65535"), v.transform((digits: string) => Number(digits)), v.maxValue(65535, "--port: expected a port number from 0 to 65535")),
   host: v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:_-]+$/, "--host: expected an IP address or host name")),
   human: v.union(
     [v.literal(false), v.pipe(v.string(), v.check((s) => agentNameProblem(s) === undefined, (i) => `--human: "${String(i.input)}" is not an agent name: ${agentNameProblem(String(i.input))}`))],
@@ -50,25 +56,31 @@ export async function runUiCommand(argv: readonly string[]): Promise<number> {
   }
   let flags;
   let config;
+  let waitMs;
   try {
-    flags = parseUiFlags(argv);
     config = loadConfig();
+    const { waitMs: wait, rest } = takeWaitMs(argv, config.connectWaitMs);
+    waitMs = wait;
+    flags = parseUiFlags(rest);
   } catch (err) {
     process.stderr.write(`natter ui: ${(err as Error).message}\n${UI_USAGE}\n`);
     return 2;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   try {
-    const running = await startConsole({ config, port: flags.port, host: flags.host, human: flags.human, logger: log });
+    // Loaded here so that no other command pays for the HTTP server.
+    const { startConsole } = await import("../ui/server.ts");
+    const running = await startConsole({ config, port: flags.port, host: flags.host, human: flags.human, logger: log, connectWaitMs: waitMs });
     process.stdout.write(`natter console: ${running.url}\n`);
-    const signal = await waitForSignal();
-    log.info("ui.stopping", { signal });
-    await running.close();
-    return 0;
+    return await stopOnSignal(await waitForSignal(), () => running.close(), { what: "ui", shutdownMs: config.shutdownMs, log });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message =
-      code === "EADDRINUSE" ? `port ${flags.port} on ${flags.host} is in use; pass --port with another one` : err instanceof NatterError ? err.message : (err as Error).stack ?? String(err);
+      code === "EADDRINUSE"
+        ? `port ${flags.port} on ${flags.host} is in use; pass --port with another one`
+        : err instanceof NatterError || config.logLevel !== "debug"
+          ? (err as Error).message
+          : (err as Error).stack ?? String(err);
     process.stderr.write(`natter ui: ${message}\n`);
     return 1;
   }

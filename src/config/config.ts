@@ -6,7 +6,7 @@ export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(
     v.string(),
     v.regex(/^\d+$/, `expected a whole number from ${min} to ${max}`),
-    v.transform(Number),
+    v.transform((digits: string) => Number(digits)),
     v.minValue(min, `expected a whole number from ${min} to ${max}`),
     v.maxValue(max, `expected a whole number from ${min} to ${max}`),
   );
@@ -51,7 +51,9 @@ const SETTINGS = {
   ackWaitMs: { env: "NATTER_ACK_WAIT_MS", schema: int(1000), fallback: "30000" },
   maxDeliver: { env: "NATTER_MAX_DELIVER", schema: int(1, 1000), fallback: "5" },
   retryDelaysMs: { env: "NATTER_RETRY_DELAYS_MS", schema: delays, fallback: "1000,5000,15000,30000" },
-  shutdownTimeoutMs: { env: "NATTER_SHUTDOWN_TIMEOUT_MS", schema: int(0), fallback: "10000" },
+  shutdownMs: { env: "NATTER_SHUTDOWN_MS", schema: int(500, 86_400_000), fallback: "5000" },
+  shutdownTimeoutMs: { env: "NATTER_SHUTDOWN_TIMEOUT_MS", schema: int(0, 86_400_000) },
+  connectWaitMs: { env: "NATTER_CONNECT_WAIT_MS", schema: int(0) },
   credentialsDir: { env: "NATTER_CREDENTIALS_DIR", schema: text },
   verify: { env: "NATTER_VERIFY", schema: v.picklist(["off", "warn", "enforce"], "expected off, warn or enforce"), fallback: "off" },
   trustedKeysFile: { env: "NATTER_TRUSTED_KEYS", schema: text },
@@ -97,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = { ...out, ...withoutUndefined(overrides) } as Config;
   // The registry TTL follows the heartbeat unless it was set: three missed beats and an instance is gone.
   if (!env[SETTINGS.registryTtlMs.env] && overrides.registryTtlMs === undefined) config.registryTtlMs = config.heartbeatMs * 3;
+  fitShutdown(config, env[SETTINGS.shutdownMs.env] !== undefined && env[SETTINGS.shutdownMs.env] !== "" || overrides.shutdownMs !== undefined);
   if ((config.user === undefined) !== (config.password === undefined)) {
     throw new ConfigError("NATS_USER and NATS_PASSWORD must be set together");
   }
@@ -107,6 +110,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`NATTER_REGISTRY_TTL_MS (${config.registryTtlMs}) must be longer than NATTER_HEARTBEAT_MS (${config.heartbeatMs})`);
   }
   return config;
+}
+
+/** What a stop needs after its handlers: announcements and registry writes, then closing the connection. */
+const SHUTDOWN_RESERVE_MS = 2000;
+
+/** The part of NATTER_SHUTDOWN_MS running handlers get: NATTER_SHUTDOWN_TIMEOUT_MS, or all but the time closing needs. */
+export function handlerGraceMs(config: Pick<Config, "shutdownMs" | "shutdownTimeoutMs">): number {
+  return config.shutdownTimeoutMs ?? config.shutdownMs - Math.min(SHUTDOWN_RESERVE_MS, Math.floor(config.shutdownMs / 2));
+}
+
+/** NATTER_SHUTDOWN_TIMEOUT_MS set alone (an older setup) raises the bound to fit; set against an explicit bound it must fit in it. */
+function fitShutdown(config: Config, boundSet: boolean): void {
+  const reserve = Math.min(SHUTDOWN_RESERVE_MS, Math.floor(config.shutdownMs / 2));
+  if (config.shutdownTimeoutMs === undefined || config.shutdownTimeoutMs + reserve <= config.shutdownMs) return;
+  if (boundSet) {
+    throw new ConfigError(
+      `NATTER_SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs}) must leave ${reserve} ms of NATTER_SHUTDOWN_MS (${config.shutdownMs}) for closing; lower it or raise NATTER_SHUTDOWN_MS`,
+    );
+  }
+  config.shutdownMs = config.shutdownTimeoutMs + SHUTDOWN_RESERVE_MS;
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

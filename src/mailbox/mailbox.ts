@@ -1,7 +1,7 @@
 import type { Consumer, ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortedError, ValidationError, toError } from "../errors.ts";
+import { AbortedError, MessageTooLargeError, ValidationError, toError, type NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { retryDelayMs } from "../transport/time.ts";
@@ -35,6 +35,8 @@ export interface MailboxHandlers {
   handle(delivery: Delivery, signal: AbortSignal): Promise<Finish | void>;
   /** Deliveries are exhausted: record the failure before the message is terminated. */
   giveUp(delivery: Delivery, error: Error): Promise<void>;
+  /** The message is refused unhandled (over the size limit): tell its sender before it is terminated. */
+  refuse(delivery: Delivery, error: NatterError): Promise<void>;
 }
 
 /** What a screen decides about a message: terminate it (with why), or hand it back for later. */
@@ -54,11 +56,15 @@ export interface MailboxOptions {
   ackTimeoutMs: number;
   /** Deliveries before a failing message is given up on. */
   maxDeliver: number;
+  /** Largest payload handled (NATTER_MAX_MESSAGE_BYTES); a bigger one is given up on unhandled, its sender told. */
+  maxMessageBytes: number;
   /** Delay before each retry, by attempt; the last repeats. */
   retryDelaysMs: readonly number[];
   log: Logger;
   /** Checks each valid message before it is queued (signature, sender rate); undefined lets it through. */
   screen?: (delivery: Delivery) => Promise<Screening | undefined>;
+  /** The connection's JetStream health: a pull failing because JetStream is off is reported there, once, not per pull. */
+  health?: { failed(err: unknown): boolean; ok(): void };
 }
 
 /**
@@ -206,12 +212,16 @@ export class Mailbox {
         // A pull lost with a restarted server is noticed after two missed heartbeats (10 s) and re-issued.
         const batch = await consumer.fetch({ max_messages: Math.min(room, PULL_CHUNK), expires: 15_000, idle_heartbeat: 5_000 });
         this.#batch = batch;
-        for await (const m of batch) this.#accept(m);
+        for await (const m of batch) {
+          this.options.health?.ok();
+          this.#accept(m);
+        }
+        this.options.health?.ok();
         failures = 0;
       } catch (err) {
         if (this.#stop.signal.aborted) break;
         failures++;
-        log.warn("mailbox.pull_failed", { error: err, attempt: failures });
+        if (!this.options.health?.failed(err)) log.warn("mailbox.pull_failed", { error: err, attempt: failures });
         await sleep(retryDelayMs(failures), undefined, { signal: this.#stop.signal }).catch(() => undefined);
       } finally {
         this.#batch = undefined;
@@ -242,6 +252,11 @@ export class Mailbox {
     const delivery: Delivery = { envelope, seq, deliveryCount: m.info.deliveryCount, redelivered: m.redelivered, msg: m };
     const held: Held = { delivery, copies: [] };
     this.#seqs.held.set(seq, held);
+    if (m.data.length > this.options.maxMessageBytes) {
+      this.#screening++;
+      void this.#oversize(held);
+      return;
+    }
     if (this.options.screen) {
       this.#screening++;
       void this.#screen(held);
@@ -297,6 +312,29 @@ export class Mailbox {
       log.info("mailbox.delayed", { id: envelope.id, from: envelope.from, seq, delayMs: verdict.delayMs, reason: verdict.reason });
       this.#release(held, (m) => m.nak(verdict.delayMs));
     }
+    this.#kick();
+  }
+
+  /**
+   * A message over the limit (the stream's limit leaves room for headers, so a payload a little over it is stored) is
+   * never handled: terminated, its sender told. The screen runs first, so that a forgery is only terminated and nobody
+   * is notified in the name of a sender who never sent it. It stays in the stream, for operators to look at.
+   */
+  async #oversize(held: Held): Promise<void> {
+    const { log, maxMessageBytes } = this.options;
+    const { delivery } = held;
+    const { envelope, seq, msg } = delivery;
+    const verdict = await this.options.screen?.(delivery).catch((err: unknown) => ({ reject: `could not check the message: ${toError(err).message}` }));
+    if (verdict && "reject" in verdict) {
+      log.warn("mailbox.rejected", { id: envelope.id, from: envelope.from, seq, reason: verdict.reject });
+    } else {
+      log.warn("mailbox.too_large", { id: envelope.id, from: envelope.from, seq, bytes: msg.data.length, maxBytes: maxMessageBytes });
+      await this.#handlers!.refuse(delivery, new MessageTooLargeError(msg.data.length, maxMessageBytes)).catch((err: unknown) =>
+        log.warn("mailbox.notice_failed", { id: envelope.id, seq, error: toError(err) }),
+      );
+    }
+    this.#screening--;
+    this.#release(held, (m) => m.term(), true);
     this.#kick();
   }
 

@@ -14,6 +14,8 @@ export interface ProgressEvent {
 
 /** A message as the stream stored it: its exact bytes, its headers and when it was stored. */
 export interface StoredBytes {
+  /** Where it was stored: a reader tells copies on one subject apart from the same envelope on another. */
+  subject?: string;
   data: Uint8Array;
   headers?: MsgHdrs | undefined;
   time: Date;

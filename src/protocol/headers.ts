@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   unverified: "unverified",
   /** The sender is over the receiver's NATTER_RATE_LIMIT. */
   rateLimited: "rate_limited",
+  /** The message is over the receiver's NATTER_MAX_MESSAGE_BYTES. */
+  tooLarge: "too_large",
   cancelled: "cancelled",
   /** The message's `deadline` passed before it was handled (or, for a request, before the handler answered). */
   deadlineExceeded: "deadline_exceeded",

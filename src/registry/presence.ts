@@ -1,5 +1,6 @@
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "../logger.ts";
+import { TIMED_OUT, within } from "../transport/bounded.ts";
 import { registryKey, type AgentRecord, type AgentStatus } from "../protocol/record.ts";
 
 /** Least time between two registry writes caused by status changes, in milliseconds. */
@@ -13,7 +14,7 @@ export class Presence {
   #record: AgentRecord;
   #timer: NodeJS.Timeout | undefined;
   #pending: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
+  #writing: Promise<unknown> = Promise.resolve();
   #lastWrite = 0;
   /** Status in the last write, so a change undone before its write comes due is not written. */
   #writtenStatus: AgentStatus | undefined;
@@ -61,15 +62,19 @@ export class Presence {
     if (statusChanged || patch.groups !== undefined) this.#schedule();
   }
 
-  /** Marks the entry offline and stops heartbeats; the entry then expires with the bucket TTL. */
-  async stop(status: AgentStatus = "offline"): Promise<void> {
+  /**
+   * Marks the entry offline and stops heartbeats; the entry then expires with the bucket TTL.
+   * The write is tried once, for up to `timeoutMs`; true when it was stored.
+   */
+  async stop(status: AgentStatus = "offline", timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.#closed = true;
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     clearTimeout(this.#pending);
     this.#record = { ...this.#record, status, load: 0 };
-    await this.#writing;
-    await this.#put();
+    const stored = await within(this.#writing.then(() => this.#put()), timeoutMs);
+    if (stored !== true) this.log.warn("registry.write_failed", { key: this.key, error: stored === TIMED_OUT ? `no answer within ${timeoutMs} ms` : stored });
+    return stored === true;
   }
 
   #schedule(): void {
@@ -87,21 +92,24 @@ export class Presence {
     void this.#write();
   }
 
-  #write(): Promise<void> {
+  #write(): Promise<unknown> {
     this.#writing = this.#writing.then(() => (this.#closed ? undefined : this.#put()));
     return this.#writing;
   }
 
-  async #put(): Promise<void> {
+  /** True when stored; else the error (logged here unless the entry is being stopped, which reports it). */
+  async #put(): Promise<true | unknown> {
     this.#lastWrite = Date.now();
     this.#record = { ...this.#record, lastHeartbeat: new Date().toISOString() };
     this.#writtenStatus = this.#record.status;
     this.#membershipChanged = false;
     try {
       await this.kv.put(this.key, JSON.stringify(this.#record));
+      return true;
     } catch (err) {
       // A missed beat is repaired by the next one; the TTL is three beats long.
-      this.log.warn("registry.write_failed", { key: this.key, error: err });
+      if (!this.#closed) this.log.warn("registry.write_failed", { key: this.key, error: err });
+      return err;
     }
   }
 }

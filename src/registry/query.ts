@@ -5,9 +5,13 @@ import { decodeRecord, type AgentRecord, type AgentStatus } from "../protocol/re
 
 /** An agent as the registry sees it: all its live instances together. */
 export interface AgentInfo {
+  /** The agent's name (every instance shares it). */
   name: string;
+  /** What it says it does (from its definition). */
   description: string;
+  /** What it can do, for `findAgents` and capability routing. */
   capabilities: string[];
+  /** Names of the tools it offers. */
   tools: string[];
   /** `available` if any instance is, else `busy` if any is, else `offline`. */
   status: AgentStatus;
@@ -15,6 +19,7 @@ export interface AgentInfo {
   load: number;
   /** Most handlers all instances run at once (0 when unknown). */
   capacity: number;
+  /** One registry record per live instance. */
   instances: AgentRecord[];
 }
 

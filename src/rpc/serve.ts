@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { NatterError, ValidationError, toError } from "../errors.ts";
+import { MessageTooLargeError, NatterError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
@@ -15,7 +15,7 @@ export type RequestHandler = (request: Envelope, msg: Msg) => Promise<Reply>;
 /** Options of {@link serveRequests}. */
 export interface ServeOptions {
   log: Logger;
-  /** Largest response in bytes; a bigger reply is turned into an error. */
+  /** Largest request and response in bytes: a bigger request is refused unread, a bigger reply turned into an error. */
   maxMessageBytes: number;
   /** Checks a valid request before its handler runs (signature, rate); an error returned is the answer. */
   screen?: (request: Envelope, msg: Msg) => Promise<NatterError | undefined>;
@@ -70,6 +70,8 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
   }
   let request: Envelope;
   try {
+    // Before parsing: an oversize body must cost nothing but this answer (which cannot name the request it refuses).
+    if (msg.data.length > options.maxMessageBytes) throw new MessageTooLargeError(msg.data.length, options.maxMessageBytes);
     request = decodeEnvelope(msg.data);
     if (request.type !== "request") throw new ValidationError(`invalid request: type is "${request.type}", expected "request"`);
     if (request.to !== agent) throw new ValidationError(`invalid request: addressed to "${request.to}", not "${agent}"`);
@@ -120,7 +122,7 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
     });
     const data = encodeEnvelope(response);
     if (data.length > options.maxMessageBytes) {
-      throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, "too_large");
+      throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, ERROR_CODES.tooLarge);
     }
     return { sent: { data, headers: options.sign?.(data) }, response };
   } catch (thrown) {

@@ -5,6 +5,7 @@ import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import type { Config } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import { assertAgentName } from "../protocol/names.ts";
+import { ed25519Signer } from "./ed25519.ts";
 import { readSeedText } from "./generate.ts";
 import { agentInboxPrefix } from "./permissions.ts";
 
@@ -57,13 +58,14 @@ export function agentSigner(config: Config, agent: string): Signer | undefined {
   return createSigner(seedFile && existsSync(seedFile) ? fromSeed(readSeedText(seedFile)) : createUser());
 }
 
-/** A signer over `key`. */
+/** A signer over `key` (a seed-holding NKey pair); the key is imported into node:crypto once, here. */
 export function createSigner(key: KeyPair): Signer {
   const publicKey = key.getPublicKey();
+  const signBytes = ed25519Signer(key);
   return {
     publicKey,
     sign(data, into = natsHeaders()) {
-      into.set(SIGNATURE_HEADERS.signature, Buffer.from(key.sign(data)).toString("base64url"));
+      into.set(SIGNATURE_HEADERS.signature, Buffer.from(signBytes(data)).toString("base64url"));
       into.set(SIGNATURE_HEADERS.signer, publicKey);
       return into;
     },

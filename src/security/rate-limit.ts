@@ -22,6 +22,12 @@ export class SenderRateLimiter {
     this.#toleranceMs = this.#intervalMs * Math.max(0, burst - 1);
   }
 
+  /** The milliseconds until `sender` has a slot, 0 when it has one now; takes nothing. */
+  peek(sender: string, now = Date.now()): number {
+    const waitMs = Math.max(this.#tat.get(sender) ?? now, now) - this.#toleranceMs - now;
+    return waitMs > 0 ? Math.ceil(waitMs) : 0;
+  }
+
   /** Takes a slot for a request from `sender` now; the milliseconds to wait when there is none (nothing taken). */
   tryTake(sender: string, now = Date.now()): number {
     const tat = Math.max(this.#tat.get(sender) ?? now, now);

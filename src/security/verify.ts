@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { fromPublic } from "@nats-io/nkeys";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import type { KV } from "@nats-io/kv";
 import * as v from "valibot";
@@ -10,8 +9,12 @@ import type { Envelope } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { AgentNameSchema } from "../protocol/names.ts";
 import { decodeRecord } from "../protocol/record.ts";
+import type { StoredCheck } from "../mailbox/progress.ts";
 import type { AnswerCheck } from "../rpc/call.ts";
+import { ed25519Verify } from "./ed25519.ts";
 import { SIGNATURE_HEADERS } from "./identity.ts";
+import { SenderRateLimiter } from "./rate-limit.ts";
+import { SeenIds } from "./seen.ts";
 
 /** The pinned-keys file: agent name → its public NKey or keys (NATTER_TRUSTED_KEYS). */
 const TrustedKeysSchema = v.record(AgentNameSchema, v.union([v.pipe(v.string(), v.regex(/^U[A-Z2-7]{55}$/, "expected a user public NKey")), v.array(v.string())]));
@@ -26,6 +29,11 @@ export interface Arrival {
   onceFor?: string;
   /** Fields the envelope must carry: an answer must come from the agent asked and be about the request asked. */
   expect?: Expectation;
+  /**
+   * A message taken from a mailbox: its stream sequence and delivery count. A second copy of a seen id is a replay,
+   * the same stream message again a redelivery; and it must carry the de-duplication id its sender gave it.
+   */
+  stored?: { seq: number; deliveryCount: number };
 }
 
 /** Envelope fields a receiver knows in advance. */
@@ -35,6 +43,8 @@ const EXPECTABLE = ["type", "from", "to", "inReplyTo"] as const;
 
 /** Least time between two registry look-ups for one unknown sender, in milliseconds. */
 const LOOKUP_GAP_MS = 1000;
+/** Registry look-ups per second for all unknown senders together: names made up by a flooder must not cost one each. */
+const LOOKUPS_PER_SECOND = 20;
 
 /**
  * Checks envelope signatures against the sender's registered keys (a KV watch of the registry keeps them cached),
@@ -44,8 +54,9 @@ export class Verifier {
   /** Public keys by agent name, then by registry key. */
   readonly #registered = new Map<string, Map<string, string>>();
   readonly #pinned: Map<string, Set<string>>;
-  readonly #seen = new Map<string, number>();
+  readonly #seen: SeenIds;
   readonly #lookedUp = new Map<string, number>();
+  readonly #lookups = new SenderRateLimiter(LOOKUPS_PER_SECOND, LOOKUPS_PER_SECOND);
   #stop: (() => void) | undefined;
 
   constructor(
@@ -54,6 +65,7 @@ export class Verifier {
     readonly log: Logger,
   ) {
     this.#pinned = loadTrustedKeys(config.trustedKeysFile);
+    this.#seen = new SeenIds(config.replayWindowMs);
   }
 
   get mode(): Config["verify"] {
@@ -114,21 +126,34 @@ export class Verifier {
     const signature = headers?.get(SIGNATURE_HEADERS.signature);
     const signer = headers?.get(SIGNATURE_HEADERS.signer);
     if (!signature || !signer) return "unsigned";
-    if (!(await this.#trusts(envelope.from, signer))) return `key ${signer} is not a registered key of "${envelope.from}"`;
-    let valid = false;
-    try {
-      valid = fromPublic(signer).verify(data, Buffer.from(signature, "base64url"));
-    } catch {
-      valid = false;
-    }
-    if (!valid) return "signature does not match the message";
+    // The cheap checks come first, so that a message failing them costs no signature work.
     for (const field of EXPECTABLE) {
       const want = arrival.expect?.[field];
       if (want !== undefined && envelope[field] !== want) return `its ${field} is ${JSON.stringify(envelope[field] ?? null)}, expected "${want}"`;
     }
-    const skewMs = Math.abs(arrival.at.getTime() - Date.parse(envelope.timestamp));
+    const signedMs = Date.parse(envelope.timestamp);
+    const skewMs = Math.abs(arrival.at.getTime() - signedMs);
     if (skewMs > this.config.replayWindowMs) return `timestamp is ${Math.round(skewMs / 1000)} s away from arrival, outside the ${this.config.replayWindowMs} ms window (replayed?)`;
-    if (arrival.once && !this.#firstSighting(arrival.onceFor === undefined ? envelope.id : `${arrival.onceFor}/${envelope.id}`)) return "already received once (replayed)";
+    const { stored } = arrival;
+    if (stored) {
+      const copied = msgIdProblem(envelope, headers, "mailbox");
+      if (copied) return copied;
+    }
+    const key = stored ? `stored/${envelope.id}` : arrival.onceFor === undefined ? envelope.id : `${arrival.onceFor}/${envelope.id}`;
+    const counted = stored !== undefined || arrival.once;
+    if (counted) {
+      const sighting = this.#seen.look(key, signedMs, stored);
+      if (sighting.kind === "replay") return sighting.why;
+      if (sighting.kind === "again" && sighting.checked) return undefined;
+    }
+    if (!(await this.#trusts(envelope.from, signer))) return `key ${signer} is not a registered key of "${envelope.from}"`;
+    if (!ed25519Verify(signer, data, Buffer.from(signature, "base64url"))) return "signature does not match the message";
+    if (counted) {
+      // Looked at again: another copy may have been checked meanwhile (the key look-up awaits).
+      const sighting = this.#seen.look(key, signedMs, stored);
+      if (sighting.kind === "replay") return sighting.why;
+      this.#seen.remember(key, signedMs, stored?.seq);
+    }
     return undefined;
   }
 
@@ -138,8 +163,10 @@ export class Verifier {
     if (this.#hasRegistered(name, key)) return true;
     // The sender may have registered a moment ago, before our watch caught up.
     const last = this.#lookedUp.get(name) ?? 0;
-    if (Date.now() - last < LOOKUP_GAP_MS) return false;
+    if (Date.now() - last < LOOKUP_GAP_MS || this.#lookups.tryTake("") > 0) return false;
+    this.#lookedUp.delete(name);
     this.#lookedUp.set(name, Date.now());
+    if (this.#lookedUp.size > 10_000) this.#lookedUp.delete(this.#lookedUp.keys().next().value!);
     for await (const k of await this.registry.keys(`${name}.*`)) {
       const e = await this.registry.get(k);
       if (e?.operation !== "PUT") continue;
@@ -163,20 +190,6 @@ export class Verifier {
     if (!keys) this.#registered.set(name, (keys = new Map()));
     keys.set(registryKey, publicKey);
   }
-
-  #firstSighting(id: string): boolean {
-    const now = Date.now();
-    // Every entry lives as long, and a sighting is re-inserted at the end, so the map is in expiry order: drop
-    // expired ones from the front and stop at the first live one (a full scan per message once it grew large).
-    for (const [k, until] of this.#seen) {
-      if (until >= now) break;
-      this.#seen.delete(k);
-    }
-    if ((this.#seen.get(id) ?? 0) > now) return false;
-    this.#seen.delete(id);
-    this.#seen.set(id, now + 2 * this.config.replayWindowMs);
-    return true;
-  }
 }
 
 /**
@@ -198,6 +211,38 @@ export function whenVerified(
     .check(envelope, msg.data, msg.headers, { at: new Date(), once: true, ...(onceFor !== undefined ? { onceFor } : {}) })
     .then((refused) => (refused ? log.warn(`${what}.rejected`, { subject: msg.subject, id: envelope.id, from: envelope.from, thread: envelope.threadId, reason: refused }) : act()))
     .catch((err: unknown) => log.warn(`${what}.check_failed`, { id: envelope.id, error: err }));
+}
+
+/**
+ * Why a stored envelope's de-duplication id (`Nats-Msg-Id`) is not one its sender would have given it, or undefined.
+ * Natter stores an envelope under its own id (protocol.md), which JetStream refuses to store twice within the stream's
+ * duplicate window — on every host and across restarts. A copy under any other id, or none, is a replay.
+ * Mailbox messages may also carry `done-{id}` (the completion notice of message `id`); messages read back, the
+ * handoff record's `handoff-{id}` and the dead letter's `dlq-{id}` too.
+ */
+export function msgIdProblem(envelope: Envelope, headers: MsgHdrs | undefined, where: "mailbox" | "read"): string | undefined {
+  const msgId = headers?.get(HEADERS.msgId) ?? "";
+  if (msgId === envelope.id || (envelope.inReplyTo !== undefined && msgId === `done-${envelope.inReplyTo}`)) return undefined;
+  if (where === "read" && (msgId === `handoff-${envelope.id}` || msgId === `dlq-${envelope.id}`)) return undefined;
+  return msgId === "" ? "stored without a Nats-Msg-Id, so JetStream could not refuse a copy (replayed?)" : `stored under Nats-Msg-Id "${msgId}", not its id (a copy published under a new id: replayed?)`;
+}
+
+/**
+ * The check of stored messages read back in order (progress, group history, a thread): signed, carrying `expect`,
+ * stored under their own id, and each id once per subject in this read — a second copy stored later is a replay.
+ */
+export function storedReadCheck(verifier: Verifier, expect: Expectation): StoredCheck {
+  const read = new Set<string>();
+  return async (envelope, msg) => {
+    const refused = await verifier.check(envelope, msg.data, msg.headers, { at: msg.time, once: false, expect });
+    if (refused) return refused;
+    const copied = msgIdProblem(envelope, msg.headers, "read");
+    const key = `${msg.subject ?? ""} ${envelope.id}`;
+    const again = read.has(key) ? "a second copy of a message already read (replayed)" : undefined;
+    read.add(key);
+    const problem = copied ?? again;
+    return problem ? verifier.verdict(problem, { id: envelope.id, type: envelope.type, from: envelope.from }) : undefined;
+  };
 }
 
 /** A started verifier when NATTER_VERIFY is warn or enforce, else undefined. */

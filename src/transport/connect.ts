@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Config } from "../config/config.ts";
 import { ConfigError, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { retryDelayMs } from "./time.ts";
 
 /** Options of {@link connectNats}. */
 export interface ConnectOptions {
@@ -11,17 +13,38 @@ export interface ConnectOptions {
   /** Subject prefix of this connection's request inboxes; default `_INBOX`. */
   inboxPrefix?: string;
   logger?: Logger;
+  /**
+   * While no server answers, keep trying for this long (ms; Infinity: until one does), logging each attempt.
+   * Default 0: fail at once, as one-shot commands should. Bad credentials or TLS fail at once either way.
+   */
+  waitMs?: number;
 }
 
 /** Connects with the configured servers, credentials and TLS; reconnects forever once connected. */
 export async function connectNats(config: Config, options: ConnectOptions = {}): Promise<NatsConnection> {
   const opts = connectionOptions(config, options);
+  const waitMs = options.waitMs ?? 0;
+  const started = Date.now();
   let nc: NatsConnection;
-  try {
-    nc = await connect(opts);
-  } catch (cause) {
-    throw describeConnectFailure(config, cause);
+  let waited = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      nc = await connect(opts);
+      break;
+    } catch (cause) {
+      const failure = describeConnectFailure(config, cause);
+      const left = waitMs - (Date.now() - started);
+      if (failure.code !== "connect_failed" || left <= 0) {
+        if (attempt === 1) throw failure;
+        throw new NatterError(`${failure.message} (tried ${attempt} times over ${Math.round((Date.now() - started) / 1000)} s, the wait allowed ${waitMs} ms)`, failure.code, { cause });
+      }
+      const retryInMs = Math.min(retryDelayMs(attempt), left);
+      waited = true;
+      options.logger?.warn("nats.waiting", { servers: config.servers.join(","), attempt, retryInMs, error: (cause as Error).message });
+      await sleep(retryInMs);
+    }
   }
+  if (waited) options.logger?.info("nats.connected", { servers: config.servers.join(","), waitedMs: Date.now() - started });
   if (options.logger) void logStatus(nc, config, options.logger);
   return nc;
 }

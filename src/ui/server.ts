@@ -2,9 +2,10 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectClient, type Client } from "../agent/client.ts";
-import { startHost, type Host } from "../agent/host.ts";
+import { startHost, stopWithin, type Host, type StopOutcome } from "../agent/host.ts";
 import type { Config } from "../config/config.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { doneWithin } from "../transport/bounded.ts";
 import { openBus } from "../transport/bus.ts";
 import { loadAssets } from "./assets.ts";
 import { EdgeWindow } from "./graph.ts";
@@ -13,13 +14,8 @@ import { RegistryView } from "./registry-view.ts";
 import { createApp } from "./routes.ts";
 import { Hub } from "./sse.ts";
 import { TrafficTap } from "./traffic.ts";
+import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT } from "./defaults.ts";
 
-/** Default port of the console. */
-export const DEFAULT_UI_PORT = 8080;
-/** Default address the console binds to: loopback only, since it has no login. */
-export const DEFAULT_UI_HOST = "127.0.0.1";
-/** Default agent name the console joins as. */
-export const DEFAULT_HUMAN = "human";
 
 const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 
@@ -33,6 +29,8 @@ export interface ConsoleOptions {
   /** Agent name the console joins as (default `human`), or false to only watch. */
   human?: string | false;
   logger?: Logger;
+  /** While no server answers, keep trying to connect for this long (ms; Infinity: until one does). Default 0: fail at once. */
+  connectWaitMs?: number;
   /** Time between two event batches to the page, in ms; default 150. */
   flushMs?: number;
 }
@@ -42,8 +40,8 @@ export interface RunningConsole {
   /** Where to open it, e.g. http://127.0.0.1:8080/ */
   readonly url: string;
   readonly port: number;
-  /** Stops serving, hands waiting mailbox messages back to the human's mailbox, and disconnects. */
-  close(): Promise<void>;
+  /** Stops serving, hands waiting mailbox messages back to the human's mailbox, and disconnects, within NATTER_SHUTDOWN_MS. */
+  close(): Promise<StopOutcome>;
 }
 
 /** Starts the web console: connects to NATS, joins as the human agent, and serves the page and its API. */
@@ -52,11 +50,20 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const host = options.host ?? DEFAULT_UI_HOST;
   const assets = loadAssets();
-  const bus = await openBus(config, { name: "natter-ui", logger: log });
-  const cleanups: (() => Promise<void> | void)[] = [() => bus.close()];
-  const close = async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err: unknown) => log.warn("ui.close_failed", { error: err }));
+  const bus = await openBus(config, { name: "natter-ui", logger: log, ...(options.connectWaitMs ? { waitMs: options.connectWaitMs } : {}) });
+  // Each cleanup says false when it could not reach the server.
+  const cleanups: (() => Promise<boolean | void> | boolean | void)[] = [() => bus.close()];
+  const connections = [bus.nc];
+  const closeAll = async (): Promise<boolean> => {
+    let reached = true;
+    for (const c of cleanups.splice(0).reverse()) {
+      const done = await Promise.resolve(c()).catch((err: unknown) => log.warn("ui.close_failed", { error: err }));
+      if (done === false) reached = false;
+    }
+    return reached;
   };
+  let closing: Promise<StopOutcome> | undefined;
+  const close = () => (closing ??= stopWithin(config.shutdownMs, closeAll, () => Promise.all(connections.map((nc) => nc.close().catch(() => undefined)))));
   try {
     const edges = new EdgeWindow();
     let registry: RegistryView | undefined;
@@ -71,7 +78,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       },
     });
     await traffic.start(bus);
-    cleanups.push(() => traffic.stop());
+    // Removing its consumer asks the server, which may be away: try, but do not wait past a stop step.
+    cleanups.push(() => doneWithin(traffic.stop(), bus.stopStepMs()));
 
     let desk: HumanDesk | undefined;
     let sender: Host["agents"][number]["context"] | Client;
@@ -84,7 +92,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       // Its own connection and settings: waiting messages are handed back at once on stop, and a message
       // may wait through many console restarts before it counts as undeliverable.
       const humanHost = await startHost({ agents: [desk.definition], config: { ...config, shutdownTimeoutMs: 0, maxDeliver: 1000 }, logger: log });
-      cleanups.push(() => humanHost.stop());
+      connections.push(humanHost.bus.nc);
+      cleanups.push(async () => (await humanHost.stop()) === "clean");
       sender = humanHost.agents[0]!.context;
     }
 

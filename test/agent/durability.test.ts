@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { collectStream } from "../../src/index.ts";
+import { collectStream } from "../../src/inspect/index.ts";
 import { startHostProcess, startProcessLab, type HostProcess, type ProcessLab } from "../helpers/hosts.ts";
 
 let lab: ProcessLab;

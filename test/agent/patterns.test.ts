@@ -2,7 +2,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { AgentUnavailableError, connectClient, createEnvelope, encodeEnvelope, loadConfig, RemoteError, RequestTimeoutError, type Client } from "../../src/index.ts";
+import { AgentUnavailableError, connectClient, loadConfig, RemoteError, RequestTimeoutError, type Client } from "../../src/index.ts";
+import { createEnvelope, encodeEnvelope } from "../../src/protocol/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { parseBenchArgs } from "../../src/bench/options.ts";
+import { parseBenchArgs } from "../../scripts/bench/options.ts";
 import { ConfigError } from "../../src/errors.ts";
 
 const run = promisify(execFile);

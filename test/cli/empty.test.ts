@@ -1,7 +1,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { freePort, startServer, type TestServer } from "../helpers/nats-server.ts";
-import { loadConfig, openBus } from "../../src/index.ts";
+import { loadConfig } from "../../src/index.ts";
+import { openBus } from "../../src/transport/index.ts";
 import { natter } from "./run-natter.ts";
 
 let srv: TestServer;

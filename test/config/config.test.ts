@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../src/index.ts";
+import { handlerGraceMs } from "../../src/config/config.ts";
 
 test("config: defaults without any variable", () => {
   const c = loadConfig({});
@@ -66,4 +67,21 @@ test("config: a bad value fails naming the variable and what was expected", () =
   for (const [env, why] of cases) {
     assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && why.test(err.message), `${JSON.stringify(env)} → ${why}`);
   }
+});
+
+test("config: NATTER_SHUTDOWN_MS bounds a stop; handlers get NATTER_SHUTDOWN_TIMEOUT_MS of it, or all but the closing reserve", () => {
+  const cases: [Record<string, string>, number, number][] = [
+    [{}, 5000, 3000],
+    [{ NATTER_SHUTDOWN_MS: "20000" }, 20_000, 18_000],
+    [{ NATTER_SHUTDOWN_MS: "1000" }, 1000, 500],
+    [{ NATTER_SHUTDOWN_MS: "8000", NATTER_SHUTDOWN_TIMEOUT_MS: "1000" }, 8000, 1000],
+    // An older setup that only set the handlers' time keeps it: the bound grows to fit.
+    [{ NATTER_SHUTDOWN_TIMEOUT_MS: "10000" }, 12_000, 10_000],
+  ];
+  for (const [env, shutdownMs, graceMs] of cases) {
+    const c = loadConfig(env);
+    assert.equal(c.shutdownMs, shutdownMs, JSON.stringify(env));
+    assert.equal(handlerGraceMs(c), graceMs, JSON.stringify(env));
+  }
+  assert.throws(() => loadConfig({ NATTER_SHUTDOWN_MS: "3000", NATTER_SHUTDOWN_TIMEOUT_MS: "3000" }), /NATTER_SHUTDOWN_TIMEOUT_MS \(3000\) must leave 1500 ms of NATTER_SHUTDOWN_MS \(3000\)/);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { DeliverPolicy } from "@nats-io/jetstream";
-import { directSubject, type Client } from "../../src/index.ts";
+import { directSubject } from "../../src/protocol/index.ts";
+import { type Client } from "../../src/index.ts";
 
 /** Direct messages sent by {@link sendTraffic}: ids the stream acknowledged, and errors of sends it refused. */
 export interface Traffic {

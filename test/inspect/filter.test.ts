@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createEnvelope, inspectMessage, parseTimeSpec, planFilter, subjectMatches, type InspectedMessage, type MessageFilter } from "../../src/index.ts";
+import { createEnvelope } from "../../src/protocol/index.ts";
+import { inspectMessage, parseTimeSpec, planFilter, subjectMatches, type InspectedMessage, type MessageFilter } from "../../src/inspect/index.ts";
 
 const encode = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 const at = new Date("2026-01-31T12:00:00Z");

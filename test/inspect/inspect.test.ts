@@ -3,24 +3,8 @@ import assert from "node:assert/strict";
 import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 import echo from "../fixtures/echo.ts";
-import {
-  buildThread,
-  collectStream,
-  connectClient,
-  defineAgent,
-  loadConfig,
-  prepareRedelivery,
-  readThread,
-  redeliver,
-  startHost,
-  tailTraffic,
-  walkThread,
-  watchAgents,
-  type Client,
-  type Config,
-  type Host,
-  type InspectedMessage,
-} from "../../src/index.ts";
+import { buildThread, collectStream, prepareRedelivery, readThread, redeliver, tailTraffic, walkThread, watchAgents, type InspectedMessage } from "../../src/inspect/index.ts";
+import { connectClient, defineAgent, loadConfig, startHost, type Client, type Config, type Host } from "../../src/index.ts";
 
 const failer = defineAgent({
   name: "Failer",

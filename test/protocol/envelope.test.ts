@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createEnvelope, decodeEnvelope, encodeEnvelope, ValidationError } from "../../src/index.ts";
+import { createEnvelope, decodeEnvelope, encodeEnvelope } from "../../src/protocol/index.ts";
+import { ValidationError } from "../../src/index.ts";
 
 const good = {
   id: "m1",

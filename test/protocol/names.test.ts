@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { agentNameProblem, assertAgentName, ValidationError } from "../../src/index.ts";
+import { agentNameProblem, assertAgentName } from "../../src/protocol/index.ts";
+import { ValidationError } from "../../src/index.ts";
 
 test("names: accepts letters, digits, dash and underscore, case-sensitively", () => {
   for (const name of ["Weather-Bot", "weather-bot", "a", "A_1", "x".repeat(64), "General-Assistant", "007"]) {

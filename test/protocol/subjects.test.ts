@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ALL_SUBJECT, deadLetterSubject, directSubject, handoffSubject, parseSubject, requestSubject, responseSubject } from "../../src/index.ts";
+import { ALL_SUBJECT, deadLetterSubject, directSubject, handoffSubject, parseSubject, requestSubject, responseSubject } from "../../src/protocol/index.ts";
 
 test("subjects: built exactly as the seed names them", () => {
   assert.equal(ALL_SUBJECT, "agents.all");

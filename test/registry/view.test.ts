@@ -1,6 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { registryKey, type AgentRecord } from "../../src/index.ts";
+import { registryKey } from "../../src/protocol/index.ts";
+import { type AgentRecord } from "../../src/index.ts";
 import { RegistryView } from "../../src/registry/view.ts";
 import { eventually, setup, type Bench } from "../helpers/in-process.ts";
 

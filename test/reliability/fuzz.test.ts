@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createEnvelope, decodeEnvelope, encodeEnvelope, ValidationError } from "../../src/index.ts";
+import { createEnvelope, decodeEnvelope, encodeEnvelope } from "../../src/protocol/index.ts";
+import { ValidationError } from "../../src/index.ts";
 
 const RUNS = 3000;
 const encoder = new TextEncoder();

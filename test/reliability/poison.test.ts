@@ -2,7 +2,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { connectClient, createEnvelope, DEAD_LETTER_HEADERS, defineAgent, encodeEnvelope, loadConfig, startHost, type Client, type Host } from "../../src/index.ts";
+import { connectClient, defineAgent, loadConfig, startHost, type Client, type Host } from "../../src/index.ts";
+import { createEnvelope, DEAD_LETTER_HEADERS, encodeEnvelope } from "../../src/protocol/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
 let srv: TestServer;

@@ -33,7 +33,7 @@ test("shutdown: SIGTERM finishes what it can within the deadline, hands back the
 
   first.proc.kill("SIGTERM");
   const code = await Promise.race([first.exited, new Promise<string>((r) => setTimeout(() => r("still running"), 60_000))]);
-  assert.equal(code, 0, "the host exits 0 even though a handler ignores the deadline");
+  assert.equal(code, 0, `the host exits 0 even though a handler ignores the deadline; log: ${first.log().slice(-1500)}`);
   assert.match(first.log(), /mailbox.handed_back|handed back/, "the unfinished message was handed back");
 
   const mine = lab.events.all.filter((e) => e.pid === pid);

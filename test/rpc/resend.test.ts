@@ -1,7 +1,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { createEnvelope, defineAgent, encodeEnvelope, loadConfig, responseSubject, requestSubject, startHost, type Host } from "../../src/index.ts";
+import { createEnvelope, encodeEnvelope, responseSubject, requestSubject } from "../../src/protocol/index.ts";
+import { defineAgent, loadConfig, startHost, type Host } from "../../src/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { eventually, gate } from "../helpers/in-process.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";

@@ -1,5 +1,6 @@
 import * as v from "valibot";
-import { listAgents, watchAgents, type AgentInfo } from "../../index.ts";
+import { listAgents, watchAgents } from "../../inspect/agents.ts";
+import type { AgentInfo } from "../../registry/query.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, parseCommand, unexpectedArgument } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatAgents } from "../format.ts";

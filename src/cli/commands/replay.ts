@@ -1,5 +1,11 @@
 import * as v from "valibot";
-import { ConfigError, isCoreOnlySubject, listAgents, prepareRedelivery, readStream, redeliver, type Bus, type ReadProgress } from "../../index.ts";
+import { ConfigError } from "../../errors.ts";
+import { isCoreOnlySubject } from "../../inspect/filter.ts";
+import { listAgents } from "../../inspect/agents.ts";
+import { prepareRedelivery, redeliver } from "../../inspect/redeliver.ts";
+import { readStream } from "../../inspect/read.ts";
+import type { ReadProgress } from "../../inspect/types.ts";
+import type { Bus } from "../../transport/bus.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FILTER_HELP, FILTER_OPTIONS, FILTER_SCHEMA, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatFull, formatMessage, messageJson } from "../format.ts";

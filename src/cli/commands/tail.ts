@@ -1,5 +1,6 @@
 import * as v from "valibot";
-import { ConfigError, tailTraffic } from "../../index.ts";
+import { ConfigError } from "../../errors.ts";
+import { tailTraffic } from "../../inspect/tail.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FILTER_HELP, FILTER_OPTIONS, FILTER_SCHEMA, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatFull, formatMessage, messageJson } from "../format.ts";

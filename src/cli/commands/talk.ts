@@ -1,6 +1,7 @@
 import { text as readAll } from "node:stream/consumers";
 import * as v from "valibot";
-import { ConfigError, type Client } from "../../index.ts";
+import { ConfigError } from "../../errors.ts";
+import type { Client } from "../../agent/client.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FLAG, duration, parseCommand, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
 import { preview } from "../format.ts";

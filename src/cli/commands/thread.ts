@@ -1,8 +1,8 @@
-import { readThread, walkThread } from "../../index.ts";
+import { readThread, walkThread } from "../../inspect/thread.ts";
 import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FLAG, parseCommand, unexpectedArgument } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatThread, threadJson } from "../format.ts";
-import { ConfigError } from "../../index.ts";
+import { ConfigError } from "../../errors.ts";
 import * as v from "valibot";
 import { openCliBus } from "../session.ts";
 

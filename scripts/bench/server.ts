@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { findNatsServer, startEmbeddedServer } from "../transport/embedded.ts";
+import { findNatsServer, startEmbeddedServer } from "../../src/transport/embedded.ts";
 
 /** A private nats-server for one bench run: random loopback port, JetStream on a temporary file store. */
 export interface BenchServer {

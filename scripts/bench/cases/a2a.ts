@@ -1,6 +1,6 @@
 import { Role, TaskState, type SendMessageRequest } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
-import { connectClient } from "../../agent/client.ts";
+import { connectClient } from "../../../src/agent/client.ts";
 import { a2aMessage, A2A_TASK_PREFIX } from "../a2a-server.ts";
 import type { BenchContext } from "../context.ts";
 import { alternate, summarize } from "../measure.ts";

@@ -1,6 +1,6 @@
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { connectClient } from "../../agent/client.ts";
+import { connectClient } from "../../../src/agent/client.ts";
 import type { BenchContext } from "../context.ts";
 import { alternate, summarize } from "../measure.ts";
 import { PING, SCALE_RAW, scaleAgentName, scalePrefix } from "../names.ts";

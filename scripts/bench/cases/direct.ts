@@ -1,8 +1,8 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connectClient } from "../../agent/client.ts";
-import { defineAgent } from "../../agent/define.ts";
-import { startHost } from "../../agent/host.ts";
+import { connectClient } from "../../../src/agent/client.ts";
+import { defineAgent } from "../../../src/agent/define.ts";
+import { startHost } from "../../../src/agent/host.ts";
 import type { BenchContext } from "../context.ts";
 import { sequential, signal, summarize } from "../measure.ts";
 import { row, type Row } from "../report.ts";

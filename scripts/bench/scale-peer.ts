@@ -2,7 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { defineAgent, loadConfig, openBus, startHost } from "../index.ts";
+import { defineAgent, loadConfig, startHost } from "../../src/index.ts";
+import { openBus } from "../../src/transport/index.ts";
 import type { PeerReady } from "./peer.ts";
 import { SCALE_RAW, scaleAgentName } from "./names.ts";
 

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../src/errors.ts";
 
 /** What `npm run bench` was asked to do. */
 export interface BenchOptions {

@@ -1,7 +1,7 @@
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { defineAgent } from "../../agent/define.ts";
-import { startHost } from "../../agent/host.ts";
+import { defineAgent } from "../../../src/agent/define.ts";
+import { startHost } from "../../../src/agent/host.ts";
 import type { BenchContext } from "../context.ts";
 import { sequential, signal, summarize } from "../measure.ts";
 import { row, type Row } from "../report.ts";

@@ -1,12 +1,12 @@
 // Entry of a bench peer process (forked by peer.ts): runs one role, reports ready over IPC, stops on request.
 import { connect } from "@nats-io/transport-node";
-import { defineAgent, loadConfig, startHost } from "../index.ts";
+import { defineAgent, loadConfig, startHost } from "../../src/index.ts";
 import { startA2aServer } from "./a2a-server.ts";
 import type { PeerReady, PeerRole } from "./peer.ts";
 import { startScalePeer } from "./scale-peer.ts";
 import { RAW_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
 
-type Stop = () => Promise<void>;
+type Stop = () => Promise<unknown>;
 
 const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number>) => Promise<{ data: PeerReady; stop: Stop }>> = {
   "raw-echo": async (url) => {
@@ -28,7 +28,7 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
 async function main(): Promise<void> {
   const [role, rawArgs] = process.argv.slice(2);
   const start = ROLES[role as PeerRole];
-  if (!start || !process.send) throw new Error(`usage: forked by src/bench/peer.ts with a role (${Object.keys(ROLES).join(", ")})`);
+  if (!start || !process.send) throw new Error(`usage: forked by scripts/bench/peer.ts with a role (${Object.keys(ROLES).join(", ")})`);
   const url = process.env.NATS_URL ?? "";
   const { data, stop } = await start(url, JSON.parse(rawArgs ?? "{}") as Record<string, string | number>);
   process.on("message", (m) => {

@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { connectClient } from "../../agent/client.ts";
+import { connectClient } from "../../../src/agent/client.ts";
 import type { BenchContext } from "../context.ts";
 import { alternate, summarize } from "../measure.ts";
 import { NATTER_ECHO_AGENT, PING, RAW_ECHO_SUBJECT } from "../names.ts";

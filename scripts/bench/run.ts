@@ -1,5 +1,5 @@
 import { cpus, totalmem } from "node:os";
-import { loadConfig } from "../config/config.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import { a2aCase } from "./cases/a2a.ts";
 import { broadcastCase } from "./cases/broadcast.ts";
 import { directCase } from "./cases/direct.ts";

@@ -1,4 +1,4 @@
-import type { Config } from "../config/config.ts";
+import type { Config } from "../../src/config/config.ts";
 
 /** How many operations each case runs. */
 export interface BenchSizes {

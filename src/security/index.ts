@@ -1,0 +1,11 @@
+// natter/security: per-agent NATS users and permissions, signed envelopes, per-sender rate limits.
+export { agentPermissions, agentInboxPrefix } from "./permissions.ts";
+export { generateAuth, AUTH_CONF_FILE, TRUSTED_KEYS_FILE } from "./generate.ts";
+export { agentConnection, agentSigner, createSigner, SIGNATURE_HEADERS } from "./identity.ts";
+export { Verifier } from "./verify.ts";
+export { SenderRateLimiter } from "./rate-limit.ts";
+
+export type { PermissionScope, UserPermissions } from "./permissions.ts";
+export type { GenerateAuthOptions, GeneratedAuth } from "./generate.ts";
+export type { AgentConnection, Signer } from "./identity.ts";
+export type { Arrival, Expectation } from "./verify.ts";
