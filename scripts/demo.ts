@@ -59,11 +59,13 @@ async function main(argv: readonly string[]): Promise<number> {
     printNext(config, run.threads.get(6), embedded !== undefined && once);
     if (!once) {
       out("");
-      out("The agents keep running (try the commands above in another terminal). Press Ctrl+C to stop.");
-      await new Promise<void>((resolve) => {
+      // Listening before saying so: a Ctrl+C sent the moment the line appears must stop the demo, not kill it.
+      const stopAsked = new Promise<void>((resolve) => {
         process.once("SIGINT", () => resolve());
         process.once("SIGTERM", () => resolve());
       });
+      out("The agents keep running (try the commands above in another terminal). Press Ctrl+C to stop.");
+      await stopAsked;
       out("Stopping... (Ctrl+C again to quit at once)");
       // A second Ctrl+C quits now; exiting (rather than dying by the signal) still stops an embedded server.
       const quit = () => process.exit(130);

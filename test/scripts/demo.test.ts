@@ -37,9 +37,10 @@ function demo(args: string[], env: Record<string, string>, untilLine?: string): 
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => {
+    // "close", not "exit": by then everything it wrote has been read.
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout: signal ? `${stdout}\n[killed by ${signal}]` : stdout, stderr });
     });
   });
 }
