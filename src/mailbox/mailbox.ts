@@ -288,8 +288,7 @@ export class Mailbox {
     const { seq, msg } = held.delivery;
     if (this.#seqs.held.get(seq) === held) this.#seqs.held.delete(seq);
     if (finished) this.#seqs.finished.add(seq);
-    settle(msg);
-    for (const copy of held.copies) settle(copy);
+    for (const m of [msg, ...held.copies]) settleQuietly(m, settle);
   }
 
   async #screen(held: Held): Promise<void> {
@@ -413,8 +412,10 @@ export class Mailbox {
     const { envelope, seq } = held.delivery;
     const signal = this.#handlersAbort.signal;
     // The handler is done: retry only what failed after it (the notice keeps its msg-id, so it is stored once).
-    if (finish.after && !(await retrying(finish.after, signal, (attempt, error) => log.warn("mailbox.follow_up_retry", { id: envelope.id, seq, attempt, error })))) {
-      log.error("mailbox.follow_up_lost", { id: envelope.id, seq, reason: "the agent stopped before it succeeded; the message is acknowledged, its handler is not run again" });
+    if (finish.after && !(await retrying(finish.after, signal, (attempt, error) => log.warn("mailbox.follow_up_retry", { id: envelope.id, seq, attempt, error }), FOLLOW_UP_RETRY_MS))) {
+      // Held longer, it would take a place in the window for good (a stream full for days): the handler is not run again.
+      const reason = signal.aborted ? "the agent stopped before it succeeded" : `it kept failing for ${FOLLOW_UP_RETRY_MS / 1000} s`;
+      log.error("mailbox.follow_up_lost", { id: envelope.id, seq, reason: `${reason}; the message is acknowledged, its handler is not run again` });
     }
     if (finish.term) {
       this.#release(held, (m) => m.term(), true);
@@ -470,4 +471,19 @@ function insertByPriority(queue: Held[], item: Held): void {
     else hi = mid;
   }
   queue.splice(lo, 0, item);
+}
+
+/** How long what follows a handler (its notice) is retried before the message is acknowledged without it. */
+const FOLLOW_UP_RETRY_MS = 120_000;
+
+/**
+ * Settles `m`, which throws once the connection drains or closes (a screen or refusal ending after stop() began):
+ * the message then comes back after its ack wait, which is what stopping means for it.
+ */
+function settleQuietly(m: JsMsg, settle: (m: JsMsg) => void): void {
+  try {
+    settle(m);
+  } catch {
+    return;
+  }
 }

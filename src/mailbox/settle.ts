@@ -100,15 +100,16 @@ const ACK_RETRY_MS = 120_000;
 
 /**
  * Runs `work` until it succeeds, waiting longer after each failure (0.2 s doubling to 5 s); `onFailure` hears the
- * first failure and every tenth. Resolves false when `signal` fired before it succeeded.
+ * first failure and every tenth. Resolves false when `signal` fired, or `giveUpAfterMs` passed, before it succeeded.
  */
-export async function retrying(work: () => Promise<void>, signal: AbortSignal, onFailure: (attempt: number, error: unknown) => void): Promise<boolean> {
+export async function retrying(work: () => Promise<void>, signal: AbortSignal, onFailure: (attempt: number, error: unknown) => void, giveUpAfterMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
       await work();
       return true;
     } catch (err) {
-      if (signal.aborted) return false;
+      if (signal.aborted || Date.now() - started > giveUpAfterMs) return false;
       if (attempt === 1 || attempt % 10 === 0) onFailure(attempt, err);
       await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);
     }
@@ -149,15 +150,22 @@ export async function confirmRetrying(nc: NatsConnection, msg: JsMsg, copies: re
       await sleep(retryDelayMs(attempt), undefined, { signal }).catch(() => undefined);
     }
   }
-  for (const m of [msg, ...copies]) if (m !== target) m.ack();
+  for (const m of [msg, ...copies]) {
+    if (m === target) continue;
+    try {
+      m.ack();
+    } catch {
+      // The connection is closing: the copy comes back after its ack wait and is acked then, unrun.
+    }
+  }
 }
 
 /** Tells the server a message is still being worked on, so its ack wait starts again; also after an unconfirmed ack. */
 export function touch(nc: NatsConnection, msg: JsMsg): void {
   const reply = ackSubject(msg);
-  if (!reply) return msg.working();
   try {
-    nc.publish(reply, WORKING);
+    if (reply) nc.publish(reply, WORKING);
+    else msg.working();
   } catch {
     // Connection closed: nothing to keep alive any more; the message comes back after the ack wait.
   }

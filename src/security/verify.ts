@@ -3,7 +3,7 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import type { KV } from "@nats-io/kv";
 import * as v from "valibot";
 import type { Config } from "../config/config.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
@@ -146,7 +146,7 @@ export class Verifier {
       if (sighting.kind === "replay") return sighting.why;
       if (sighting.kind === "again" && sighting.checked) return undefined;
     }
-    if (!(await this.#trusts(envelope.from, signer))) return `key ${signer} is not a registered key of "${envelope.from}"`;
+    if (!(await this.#trusts(envelope.from, signer, stored !== undefined))) return `key ${signer} is not a registered key of "${envelope.from}"`;
     if (!ed25519Verify(signer, data, Buffer.from(signature, "base64url"))) return "signature does not match the message";
     if (counted) {
       // Looked at again: another copy may have been checked meanwhile (the key look-up awaits).
@@ -157,13 +157,21 @@ export class Verifier {
     return undefined;
   }
 
-  async #trusts(name: string, key: string): Promise<boolean> {
+  /**
+   * Whether `key` is one of `name`'s registered keys. A look-up the budget skips refuses a live message, but throws
+   * for a stored one, which the mailbox then hands back to be checked again: terminating it would lose real mail
+   * when many new senders arrive at once.
+   */
+  async #trusts(name: string, key: string, stored: boolean): Promise<boolean> {
     const pinned = this.#pinned.get(name);
     if (pinned) return pinned.has(key);
     if (this.#hasRegistered(name, key)) return true;
     // The sender may have registered a moment ago, before our watch caught up.
     const last = this.#lookedUp.get(name) ?? 0;
-    if (Date.now() - last < LOOKUP_GAP_MS || this.#lookups.tryTake("") > 0) return false;
+    if (Date.now() - last < LOOKUP_GAP_MS || this.#lookups.tryTake("") > 0) {
+      if (stored) throw new NatterError(`key of "${name}" not looked up yet (registry look-ups are limited to ${LOOKUPS_PER_SECOND}/s)`, "unavailable");
+      return false;
+    }
     this.#lookedUp.delete(name);
     this.#lookedUp.set(name, Date.now());
     if (this.#lookedUp.size > 10_000) this.#lookedUp.delete(this.#lookedUp.keys().next().value!);
