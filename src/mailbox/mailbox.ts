@@ -4,8 +4,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, MessageTooLargeError, ValidationError, toError, type NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { TIMED_OUT, within } from "../transport/bounded.ts";
 import { retryDelayMs } from "../transport/time.ts";
-import { confirmRetrying, retrying, seqMemory, touch, type SeqMemory } from "./settle.ts";
+import { confirmRetrying, FOLLOW_UP_RETRY_MS, retrying, seqMemory, touch, type SeqMemory } from "./settle.ts";
 
 /** One message taken from a mailbox, validated. */
 export interface Delivery {
@@ -453,10 +454,7 @@ export class Mailbox {
 
 /** Whether `p` settles within `ms`; the timer never outlives the wait. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  const timer = new AbortController();
-  const settled = await Promise.race([p.then(() => true, () => true), sleep(ms, false, { signal: timer.signal }).catch(() => false)]);
-  timer.abort();
-  return settled;
+  return (await within(p.then(() => true, () => true), ms)) !== TIMED_OUT;
 }
 
 function insertByPriority(queue: Held[], item: Held): void {
@@ -472,9 +470,6 @@ function insertByPriority(queue: Held[], item: Held): void {
   }
   queue.splice(lo, 0, item);
 }
-
-/** How long what follows a handler (its notice) is retried before the message is acknowledged without it. */
-const FOLLOW_UP_RETRY_MS = 120_000;
 
 /**
  * Settles `m`, which throws once the connection drains or closes (a screen or refusal ending after stop() began):

@@ -95,14 +95,17 @@ function ackSubject(msg: JsMsg): string | undefined {
   return typeof reply === "string" && reply.length > 0 ? reply : undefined;
 }
 
-/** How long an acknowledgement is retried before the message is left to the server (it comes back, and is acked again unrun). */
-const ACK_RETRY_MS = 120_000;
+/**
+ * How long each step after a handler is retried: the notice (then the message is acknowledged without it), and the
+ * acknowledgement (then the message is left to the server: it comes back, and is acked again unrun).
+ */
+export const FOLLOW_UP_RETRY_MS = 120_000;
 
 /**
  * Runs `work` until it succeeds, waiting longer after each failure (0.2 s doubling to 5 s); `onFailure` hears the
  * first failure and every tenth. Resolves false when `signal` fired, or `giveUpAfterMs` passed, before it succeeded.
  */
-export async function retrying(work: () => Promise<void>, signal: AbortSignal, onFailure: (attempt: number, error: unknown) => void, giveUpAfterMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+export async function retrying(work: () => Promise<void>, signal: AbortSignal, onFailure: (attempt: number, error: unknown) => void, giveUpAfterMs: number): Promise<boolean> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -142,7 +145,7 @@ export async function confirmRetrying(nc: NatsConnection, msg: JsMsg, copies: re
       if (attempt > 1) log.info("mailbox.ack_confirmed", { seq: target.info.streamSequence, attempts: attempt, ms: Date.now() - started });
       break;
     } catch (err) {
-      if (signal.aborted || nc.isClosed() || Date.now() - started > ACK_RETRY_MS) {
+      if (signal.aborted || nc.isClosed() || Date.now() - started > FOLLOW_UP_RETRY_MS) {
         log.warn("mailbox.ack_unconfirmed", { seq: target.info.streamSequence, attempts: attempt, reason: signal.aborted || nc.isClosed() ? "the agent stopped" : "no confirmation in two minutes", error: err });
         break;
       }
