@@ -13,6 +13,7 @@ import type { Requester } from "../rpc/call.ts";
 import type { Signer } from "../security/identity.ts";
 import { storedReadCheck, type Expectation, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
+import type { Cancellation } from "./cancellation.ts";
 
 /** Optional fields of anything an agent sends. */
 export interface SendOptions {
@@ -164,9 +165,6 @@ interface Scope {
   progress?: ProgressTarget;
 }
 
-/** Longest delay a Node timer takes (2^31 − 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Implements {@link AgentContext}; {@link bind} derives the context of one handled message. */
 export class Context implements HandlerContext {
   readonly #owner: ContextOwner;
@@ -202,21 +200,10 @@ export class Context implements HandlerContext {
     return this.#scope.redelivered;
   }
 
-  /** A context bound to `message`: sends inherit its thread and deadline; `signal` fires at the deadline too. */
-  bind(message: Envelope, extra: { signal?: AbortSignal | (() => AbortSignal); deliveryCount?: number; redelivered?: boolean; streamed?: boolean } = {}): Context {
-    const base = extra.signal ?? this.#owner.signal;
-    const { deadline } = message;
-    // Made on first use: most handlers never look at their signal.
-    const signal = (): AbortSignal => {
-      const outer = typeof base === "function" ? base() : base;
-      if (!deadline) return outer;
-      const left = Date.parse(deadline) - Date.now();
-      // Beyond what a timer can wait (about 24.8 days) Node would fire at once: such a deadline cannot come first.
-      if (left > MAX_TIMER_MS) return outer;
-      // Already past: aborted now, not on the next timer tick.
-      const timer = left > 0 ? AbortSignal.timeout(left) : AbortSignal.abort(new DOMException("the message's deadline has passed", "TimeoutError"));
-      return AbortSignal.any([outer, timer]);
-    };
+  /** A context bound to `message` and its handler run: sends inherit its thread and deadline; `signal` is the run's. */
+  bind(message: Envelope, run: Cancellation, extra: { deliveryCount?: number; redelivered?: boolean; streamed?: boolean } = {}): Context {
+    // Made on first use (see Cancellation): most handlers never look at their signal.
+    const signal = (): AbortSignal => run.signal;
     return new Context(this.#owner, {
       message,
       signal,

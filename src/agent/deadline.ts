@@ -2,6 +2,11 @@ import { NatterError } from "../errors.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES } from "../protocol/headers.ts";
 
+/** Epoch milliseconds of `envelope`'s deadline; undefined when it has none. */
+export function deadlineOf(envelope: Envelope): number | undefined {
+  return envelope.deadline === undefined ? undefined : Date.parse(envelope.deadline);
+}
+
 /** Milliseconds from now to `envelope`'s deadline (negative once past); undefined when it has none. */
 export function msToDeadline(envelope: Envelope): number | undefined {
   return envelope.deadline === undefined ? undefined : Date.parse(envelope.deadline) - Date.now();

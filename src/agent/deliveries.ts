@@ -93,7 +93,7 @@ export class Deliveries implements MailboxHandlers {
   async #dispatch(delivery: Delivery, run: Cancellation): Promise<Finish> {
     const { envelope } = delivery;
     const { definition, context, slots } = this.parts;
-    const ctx = context.bind(envelope, { signal: () => run.signal, deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
+    const ctx = context.bind(envelope, run, { deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = definition.onMessage;
       if (!handler) return this.#unhandled(delivery);

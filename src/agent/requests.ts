@@ -5,6 +5,7 @@ import type { Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { progressSubject } from "../protocol/subjects.ts";
 import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
+import { MAX_TIMER_MS } from "../transport/bounded.ts";
 import { deadlineError, msToDeadline, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
 
@@ -38,7 +39,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
           () => {
             // It may have waited for a slot past its deadline: then it never starts.
             if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
-            return handler(request, context.bind(request, { signal: () => run.signal, streamed }));
+            return handler(request, context.bind(request, run, { streamed }));
           },
           request,
           "queue",
@@ -52,9 +53,6 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
   );
   return byDeadline(parts, request, work);
 }
-
-/** Longest a timer can wait (about 24.8 days); a deadline further away cannot come first. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The handler's answer, or `deadline_exceeded` at the request's deadline, whichever comes first: a caller is answered

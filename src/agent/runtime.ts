@@ -15,7 +15,9 @@ import { answerCheck, whenVerified, type Verifier } from "../security/verify.ts"
 import { doneWithin } from "../transport/bounded.ts";
 import type { Bus } from "../transport/bus.ts";
 import { Context, type ContextOwner } from "./context.ts";
-import type { AgentDefinition } from "./define.ts";
+import { cancellable } from "./cancellation.ts";
+import { deadlineOf } from "./deadline.ts";
+import type { AgentDefinition, Handler } from "./define.ts";
 import { Deliveries } from "./deliveries.ts";
 import { instancePresence } from "./instance.ts";
 import type { RuntimeParts } from "./parts.ts";
@@ -214,7 +216,7 @@ export class AgentRuntime implements ContextOwner {
         // Each member instance counts its own sightings: several in one host share the verifier and all hear the post.
         whenVerified(this.#verifier, envelope, msg, "group", this.log, () => {
           if (this.#stopping.signal.aborted) return;
-          void this.#slots.run(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((e: unknown) =>
+          void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((e: unknown) =>
             this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
           );
         }, this.instanceId);
@@ -242,9 +244,16 @@ export class AgentRuntime implements ContextOwner {
     const handler = this.definition.onBroadcast;
     if (!handler || this.#stopping.signal.aborted) return;
     if (envelope.from === this.name && !this.definition.hearOwnBroadcasts) return;
-    void this.#slots.run(() => handler(envelope, this.context.bind(envelope)), envelope, "queue").catch((err: unknown) =>
+    void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
     );
+  }
+
+  /** Runs a live (unstored) message's handler: its signal fires at shutdown or at the message's deadline. */
+  #runLive(envelope: Envelope, handler: Handler): Promise<void> {
+    return cancellable(this.#stopping.signal, deadlineOf(envelope), async (run) => {
+      await handler(envelope, this.context.bind(envelope, run));
+    });
   }
 
   /** Decodes a message heard on a live subscription; bad ones are logged and dropped. */

@@ -2,6 +2,7 @@ import { AbortedError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { Cancellation } from "./cancellation.ts";
+import { deadlineOf } from "./deadline.ts";
 
 /** Cancelled threads remembered at most, so a long-running agent does not grow without bound. */
 const REMEMBERED_CANCELLATIONS = 10_000;
@@ -30,10 +31,10 @@ export class ThreadCancellation {
     for (const c of running) c.abort(new AbortedError(`thread ${thread} cancelled by ${by}: ${reason}`));
   }
 
-  /** Runs `work` with a cancellation that fires when `outer` does or when the message's thread is cancelled. */
+  /** Runs `work` with a cancellation that fires when `outer` does, the message's thread is cancelled or its deadline passes. */
   async run<T>(envelope: Envelope, work: (run: Cancellation) => Promise<T>, outer: AbortSignal): Promise<T> {
     const thread = envelope.threadId ?? envelope.id;
-    const run = new Cancellation(outer);
+    const run = new Cancellation(outer, deadlineOf(envelope));
     if (this.#cancelled.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
     let set = this.#byThread.get(thread);
     if (!set) this.#byThread.set(thread, (set = new Set()));
@@ -41,6 +42,7 @@ export class ThreadCancellation {
     try {
       return await work(run);
     } finally {
+      run.end();
       set.delete(run);
       if (set.size === 0) this.#byThread.delete(thread);
     }

@@ -1,4 +1,5 @@
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Longest delay a Node timer takes (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What {@link within} gives when the time ran out first. */
 export const TIMED_OUT: unique symbol = Symbol("timed out");
