@@ -4,11 +4,16 @@ import { JetStreamApiError } from "@nats-io/jetstream";
 import { NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
+/** 10005 "no suitable peers for placement": fewer JetStream servers known than the stream's replicas. */
+const NO_PEERS_FOR_PLACEMENT = 10005;
+
 /**
  * JetStream API error codes of a cluster that cannot serve yet: 10008 "JetStream system temporarily unavailable" (503),
- * 10009 "JetStream cluster can not handle request" (no meta leader), 10007 "JetStream cluster not assigned to this server".
+ * 10009 "JetStream cluster can not handle request" (no meta leader), 10007 "JetStream cluster not assigned to this server",
+ * and 10005 (a new cluster elects its meta leader before every server has reported in, so an R3 stream created at once
+ * is refused for lack of peers; seen in half of the cold starts of a 3-node test cluster, gone within a second).
  */
-const NOT_READY_CODES: ReadonlySet<number> = new Set([10007, 10008, 10009]);
+const NOT_READY_CODES: ReadonlySet<number> = new Set([NO_PEERS_FOR_PLACEMENT, 10007, 10008, 10009]);
 
 /** Options of {@link retryUntilReady}. */
 export interface ReadyOptions {
@@ -31,6 +36,11 @@ export function isJetStreamNotReady(err: unknown): boolean {
   return false;
 }
 
+function lacksPeers(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof JetStreamApiError && e.code === NO_PEERS_FOR_PLACEMENT) return true;
+  return false;
+}
+
 /**
  * Runs `work`, and again with backoff (0.25 s doubling to 5 s) while it fails because JetStream is not ready;
  * past the deadline, throws a NatterError ("unavailable") that names the setting and the last error.
@@ -47,7 +57,8 @@ export async function retryUntilReady<T>(what: string, work: () => Promise<T>, o
       if (elapsedMs + waitMs > options.deadlineMs) {
         throw new NatterError(
           `${what}: JetStream was not ready after ${attempt} ${attempt === 1 ? "attempt" : "attempts"} in ${Math.round(elapsedMs / 1000)} s (${options.deadlineSetting}=${options.deadlineMs}): ${(err as Error).message}. ` +
-            "A cluster that has just started needs a majority of its nodes up to elect a leader; check that they are running and can reach each other.",
+            "A cluster that has just started needs a majority of its nodes up to elect a leader; check that they are running and can reach each other." +
+            (lacksPeers(err) ? " The stream's replicas (NATTER_REPLICAS) need that many JetStream servers up in the cluster." : ""),
           "unavailable",
           { cause: err },
         );

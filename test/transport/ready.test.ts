@@ -12,6 +12,7 @@ test("ready: errors of a JetStream that is not ready yet are told apart from rea
     ["a request timeout (a new cluster drops API requests)", new TimeoutError(), true],
     ["10008 temporarily unavailable", apiError(10008, 503, "JetStream system temporarily unavailable"), true],
     ["10009 no meta leader", apiError(10009, 500, "JetStream cluster can not handle request"), true],
+    ["10005 no peers for placement yet (a cold cluster before every server reported in)", apiError(10005, 500, "no suitable peers for placement"), true],
     ["wrapped in a ConfigError by ensureStream", new ConfigError("cannot create stream AGENTS", { cause: apiError(10008, 503, "JetStream system temporarily unavailable") }), true],
     ["stream not found", apiError(10059, 404, "stream not found"), false],
     ["replicas not supported", apiError(10074, 500, "replicas > 1 not supported in non-clustered mode"), false],
@@ -45,5 +46,13 @@ test("ready: a real failure is thrown at once, and one that outlasts the deadlin
     retryUntilReady("setting up JetStream", async () => Promise.reject(new TimeoutError()), { deadlineMs: 600, deadlineSetting: "NATTER_PROVISION_TIMEOUT_MS" }),
     (err: unknown) =>
       err instanceof NatterError && err.code === "unavailable" && /setting up JetStream: JetStream was not ready/.test(err.message) && /NATTER_PROVISION_TIMEOUT_MS=600/.test(err.message) && err.cause instanceof TimeoutError,
+  );
+  await assert.rejects(
+    retryUntilReady("setting up JetStream", async () => Promise.reject(new ConfigError("cannot create stream AGENTS: no suitable peers for placement", { cause: apiError(10005, 500, "no suitable peers for placement") })), {
+      deadlineMs: 600,
+      deadlineSetting: "NATTER_PROVISION_TIMEOUT_MS",
+    }),
+    (err: unknown) => err instanceof NatterError && err.code === "unavailable" && /no suitable peers/.test(err.message) && /NATTER_REPLICAS/.test(err.message),
+    "a cluster that never has enough servers for the replicas says which setting asks for them",
   );
 });
