@@ -3,7 +3,7 @@ import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
 import { readHistory, readProgress, type ProgressEvent, type StoredCheck } from "../mailbox/progress.ts";
-import { publishEnvelope, type PublishOptions } from "../mailbox/send.ts";
+import { publishEnvelope, publishOptions, type PublishOptions } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { assertAgentName } from "../protocol/names.ts";
@@ -298,7 +298,7 @@ export class Context implements HandlerContext {
   async handoffToAgent(to: string, content: string, metadata: Record<string, unknown> = {}, options: SendOptions = {}): Promise<Sent> {
     const sent = await this.#store("handoff", to, content, metadata, { priority: HANDOFF_PRIORITY, ...options });
     // The tracking record is a copy; the mailbox copy above is the one that must not be lost.
-    await publishEnvelope(this.#owner.bus.js, handoffSubject(this.name, to), sent.envelope, { ...this.#publishOptions(), msgID: `handoff-${sent.envelope.id}` }).catch(
+    await publishEnvelope(this.#owner.bus.js, handoffSubject(this.name, to), sent.envelope, this.#publishOptions(`handoff-${sent.envelope.id}`)).catch(
       (err: unknown) => this.log.warn("handoff.record_failed", { id: sent.envelope.id, error: err }),
     );
     return sent;
@@ -374,9 +374,7 @@ export class Context implements HandlerContext {
     return storedReadCheck(verifier, expect);
   }
 
-  #publishOptions(): PublishOptions {
-    const { bus, signer } = this.#owner;
-    const { config } = bus;
-    return { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(signer ? { sign: signer.sign } : {}) };
+  #publishOptions(msgID?: string): PublishOptions {
+    return publishOptions(this.#owner.bus.config, this.#owner.signer?.sign, msgID);
   }
 }
