@@ -275,8 +275,8 @@ export class Context implements HandlerContext {
 
   resumeProgress(requestId: string, afterSeq = 0, options: { signal?: AbortSignal; from?: string } = {}): AsyncIterable<ProgressEvent> {
     const { bus } = this.#owner;
-    const check = this.#storedCheck({ to: this.name, inReplyTo: requestId, ...(options.from !== undefined ? { from: options.from } : {}) });
-    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log, ...(check ? { check } : {}) });
+    const check = this.#storedCheck({ to: this.name, inReplyTo: requestId, from: options.from });
+    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log, check });
   }
 
   async cancel(threadId: string, reason = "cancelled"): Promise<void> {
@@ -288,7 +288,7 @@ export class Context implements HandlerContext {
     const id = threadId ?? this.#scope.message?.threadId ?? this.#scope.message?.id;
     if (!id) throw new NatterError("thread() needs a thread id outside a handler");
     const check = this.#storedCheck({});
-    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal, ...(check ? { check } : {}) });
+    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, since: options.since }, signal: this.signal, check });
     // Handoff records and dead letters are copies of mailbox messages already in the list.
     return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" && m.channel !== "deadLetter" ? [m.envelope] : []));
   }

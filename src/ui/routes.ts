@@ -135,7 +135,7 @@ export function createApp(parts: ConsoleParts): Hono {
     }
     const to = knownAgent(body.to!);
     if (body.kind === "request") {
-      const response = await sender.requestFromAgent(to, body.content, body.timeoutMs ? { timeoutMs: body.timeoutMs } : {});
+      const response = await sender.requestFromAgent(to, body.content, { timeoutMs: body.timeoutMs });
       return { id: response.inReplyTo, response: toUiMessage({ seq: undefined, subject: "", channel: "response", recipient: sender.name, time: new Date(), envelope: response, invalid: undefined, deadLetter: undefined, error: undefined }, response.id) };
     }
     const sent = body.kind === "direct" ? await sender.sendDirectMessage(to, body.content) : await sender.handoffToAgent(to, body.content);

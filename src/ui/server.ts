@@ -51,7 +51,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const host = options.host ?? DEFAULT_UI_HOST;
   const assets = loadAssets();
-  const bus = await openBus(config, { name: "natter-ui", logger: log, ...(options.connectWaitMs ? { waitMs: options.connectWaitMs } : {}) });
+  const bus = await openBus(config, { name: "natter-ui", logger: log, waitMs: options.connectWaitMs });
   // Each cleanup says false when it could not reach the server.
   const cleanups: (() => Promise<boolean | void> | boolean | void)[] = [() => bus.close()];
   const connections = [bus.nc];
