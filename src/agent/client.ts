@@ -37,12 +37,11 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
   const config = options.config ?? loadConfig();
   // With per-agent credentials a client speaks as `name` with that name's user; it does not provision.
   const own = options.bus ? undefined : agentConnection(config, name);
-  const logger = options.logger ? { logger: options.logger } : {};
   const bus =
     options.bus ??
     (own
-      ? await openBus(own.config, { name: `natter-client-${name}`, inboxPrefix: own.inboxPrefix, provision: false, ...logger })
-      : await openBus(config, { name: `natter-client-${name}`, ...logger }));
+      ? await openBus(own.config, { name: `natter-client-${name}`, inboxPrefix: own.inboxPrefix, provision: false, logger: options.logger })
+      : await openBus(config, { name: `natter-client-${name}`, logger: options.logger }));
   const stopping = new AbortController();
   // Every request in flight listens to it: many at once are normal, not a leak.
   setMaxListeners(0, stopping.signal);

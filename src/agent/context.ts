@@ -3,7 +3,7 @@ import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
 import { readHistory, readProgress, type ProgressEvent, type StoredCheck } from "../mailbox/progress.ts";
-import { publishEnvelope, type PublishOptions } from "../mailbox/send.ts";
+import { publishEnvelope, publishOptions, type PublishOptions } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { assertAgentName } from "../protocol/names.ts";
@@ -14,9 +14,12 @@ import type { Signer } from "../security/identity.ts";
 import { storedReadCheck, type Expectation, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
 import type { Cancellation } from "./cancellation.ts";
+import { broadcastOptionsOf, metadataOf, sendOptionsOf, type BroadcastOptions } from "./send-args.ts";
 
 /** Optional fields of anything an agent sends. */
 export interface SendOptions {
+  /** Free-form JSON sent with the message (`envelope.metadata`); default none. */
+  metadata?: Record<string, unknown>;
   /** 1 (most urgent) to 5; default 3, handoffs 1. */
   priority?: number;
   /** Conversation to attach to; default the thread being handled, else a new one. */
@@ -33,8 +36,6 @@ export interface SendOptions {
 export interface RequestOptions extends Omit<SendOptions, "notify" | "inReplyTo"> {
   /** Milliseconds to wait for the answer; default NATTER_REQUEST_TIMEOUT_MS, capped by any deadline. */
   timeoutMs?: number;
-  /** Free-form JSON sent with the request (`envelope.metadata`). */
-  metadata?: Record<string, unknown>;
   /** Aborts the wait (the call rejects with AbortedError); the request already sent is not recalled. */
   signal?: AbortSignal;
 }
@@ -57,13 +58,28 @@ export interface AgentContext {
   readonly log: Logger;
   /** Fires when the agent stops. */
   readonly signal: AbortSignal;
-  /** Stores a message in `to`'s mailbox; delivered when it runs, even if it is offline now. */
-  sendDirectMessage(to: string, content: string, metadata?: Record<string, unknown>, options?: SendOptions): Promise<Sent>;
+  /**
+   * Stores a message in `to`'s mailbox; delivered when it runs, even if it is offline now.
+   * @param options - with `metadata`, which this form needs (else the object is read as the seed form's metadata).
+   */
+  sendDirectMessage(to: string, content: string, options: SendOptions & { metadata: Record<string, unknown> }): Promise<Sent>;
+  /** The seed's form of {@link sendDirectMessage}: metadata before the other options. */
+  sendDirectMessage(to: string, content: string, metadata?: Record<string, unknown>, options?: Omit<SendOptions, "metadata">): Promise<Sent>;
   /** Asks `to` and waits for the answer; typed errors when it is absent, slow or fails. */
   requestFromAgent(to: string, content: string, options?: RequestOptions): Promise<Envelope>;
-  /** Hands a task to `to`: urgent mailbox delivery plus a record on `agents.handoff.{from}.to.{to}`. */
-  handoffToAgent(to: string, content: string, metadata?: Record<string, unknown>, options?: SendOptions): Promise<Sent>;
-  /** Tells every running agent, on `agents.all`. */
+  /**
+   * Hands a task to `to`: urgent mailbox delivery plus a record on `agents.handoff.{from}.to.{to}`.
+   * @param options - with `metadata`, which this form needs (else the object is read as the seed form's metadata).
+   */
+  handoffToAgent(to: string, content: string, options: SendOptions & { metadata: Record<string, unknown> }): Promise<Sent>;
+  /** The seed's form of {@link handoffToAgent}: metadata before the other options. */
+  handoffToAgent(to: string, content: string, metadata?: Record<string, unknown>, options?: Omit<SendOptions, "metadata">): Promise<Sent>;
+  /**
+   * Tells every running agent, on `agents.all`.
+   * @param options - with `metadata`, which this form needs (else the object is read as the seed form's metadata).
+   */
+  broadcastMessage(content: string, options: Pick<SendOptions, "metadata" | "priority" | "threadId"> & { metadata: Record<string, unknown> }): Promise<Sent>;
+  /** The seed's form of {@link broadcastMessage}: metadata before the other options. */
   broadcastMessage(content: string, metadata?: Record<string, unknown>, options?: Pick<SendOptions, "priority" | "threadId">): Promise<Sent>;
   /** Announces this agent's presence (and status) on `agents.all`. */
   announcePresence(status?: string): Promise<Sent>;
@@ -77,8 +93,13 @@ export interface AgentContext {
   pickAgent(capability: string): Promise<string>;
   /** Asks whichever live agent with `capability` is least busy. */
   requestByCapability(capability: string, content: string, options?: RequestOptions): Promise<Envelope>;
-  /** Sends to whichever live agent with `capability` is least busy. */
-  sendByCapability(capability: string, content: string, metadata?: Record<string, unknown>, options?: SendOptions): Promise<Sent>;
+  /**
+   * Sends to whichever live agent with `capability` is least busy.
+   * @param options - with `metadata`, which this form needs (else the object is read as the seed form's metadata).
+   */
+  sendByCapability(capability: string, content: string, options: SendOptions & { metadata: Record<string, unknown> }): Promise<Sent>;
+  /** The seed's form of {@link sendByCapability}: metadata before the other options. */
+  sendByCapability(capability: string, content: string, metadata?: Record<string, unknown>, options?: Omit<SendOptions, "metadata">): Promise<Sent>;
   /**
    * Asks `to` and follows the handler's progress as it happens. Progress and the answer are stored,
    * so after a disconnect {@link resumeProgress} continues from the last seen `seq` without gaps.
@@ -234,8 +255,9 @@ export class Context implements HandlerContext {
     return this.requestFromAgent(await this.pickAgent(capability), content, options);
   }
 
-  async sendByCapability(capability: string, content: string, metadata: Record<string, unknown> = {}, options: SendOptions = {}): Promise<Sent> {
-    return this.sendDirectMessage(await this.pickAgent(capability), content, metadata, options);
+  async sendByCapability(capability: string, content: string, metadataOrOptions?: Record<string, unknown> | SendOptions, sendOptions?: SendOptions): Promise<Sent> {
+    const options = sendOptionsOf(metadataOrOptions, sendOptions);
+    return this.#store("direct", await this.pickAgent(capability), content, metadataOf(metadataOrOptions, options), options);
   }
 
   async requestStream(to: string, content: string, options: RequestOptions = {}): Promise<StreamedRequest> {
@@ -253,8 +275,8 @@ export class Context implements HandlerContext {
 
   resumeProgress(requestId: string, afterSeq = 0, options: { signal?: AbortSignal; from?: string } = {}): AsyncIterable<ProgressEvent> {
     const { bus } = this.#owner;
-    const check = this.#storedCheck({ to: this.name, inReplyTo: requestId, ...(options.from !== undefined ? { from: options.from } : {}) });
-    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log, ...(check ? { check } : {}) });
+    const check = this.#storedCheck({ to: this.name, inReplyTo: requestId, from: options.from });
+    return readProgress(bus.js, bus.config.stream, progressSubject(this.name, requestId), { afterSeq, signal: options.signal ?? this.signal, log: this.log, check });
   }
 
   async cancel(threadId: string, reason = "cancelled"): Promise<void> {
@@ -266,7 +288,7 @@ export class Context implements HandlerContext {
     const id = threadId ?? this.#scope.message?.threadId ?? this.#scope.message?.id;
     if (!id) throw new NatterError("thread() needs a thread id outside a handler");
     const check = this.#storedCheck({});
-    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, ...(options.since ? { since: options.since } : {}) }, signal: this.signal, ...(check ? { check } : {}) });
+    const stored = await collectStream(this.#owner.bus, { filter: { thread: id, since: options.since }, signal: this.signal, check });
     // Handoff records and dead letters are copies of mailbox messages already in the list.
     return stored.flatMap((m) => (m.envelope && m.channel !== "handoff" && m.channel !== "deadLetter" ? [m.envelope] : []));
   }
@@ -291,21 +313,24 @@ export class Context implements HandlerContext {
     return { envelope, seq: ack.seq };
   }
 
-  sendDirectMessage(to: string, content: string, metadata: Record<string, unknown> = {}, options: SendOptions = {}): Promise<Sent> {
-    return this.#store("direct", to, content, metadata, options);
+  sendDirectMessage(to: string, content: string, metadataOrOptions?: Record<string, unknown> | SendOptions, sendOptions?: SendOptions): Promise<Sent> {
+    const options = sendOptionsOf(metadataOrOptions, sendOptions);
+    return this.#store("direct", to, content, metadataOf(metadataOrOptions, options), options);
   }
 
-  async handoffToAgent(to: string, content: string, metadata: Record<string, unknown> = {}, options: SendOptions = {}): Promise<Sent> {
-    const sent = await this.#store("handoff", to, content, metadata, { priority: HANDOFF_PRIORITY, ...options });
+  async handoffToAgent(to: string, content: string, metadataOrOptions?: Record<string, unknown> | SendOptions, sendOptions?: SendOptions): Promise<Sent> {
+    const options = sendOptionsOf(metadataOrOptions, sendOptions);
+    const sent = await this.#store("handoff", to, content, metadataOf(metadataOrOptions, options), { priority: HANDOFF_PRIORITY, ...options });
     // The tracking record is a copy; the mailbox copy above is the one that must not be lost.
-    await publishEnvelope(this.#owner.bus.js, handoffSubject(this.name, to), sent.envelope, { ...this.#publishOptions(), msgID: `handoff-${sent.envelope.id}` }).catch(
+    await publishEnvelope(this.#owner.bus.js, handoffSubject(this.name, to), sent.envelope, this.#publishOptions(`handoff-${sent.envelope.id}`)).catch(
       (err: unknown) => this.log.warn("handoff.record_failed", { id: sent.envelope.id, error: err }),
     );
     return sent;
   }
 
-  async broadcastMessage(content: string, metadata: Record<string, unknown> = {}, options: Pick<SendOptions, "priority" | "threadId"> = {}): Promise<Sent> {
-    const envelope = this.#envelope("broadcast", undefined, content, metadata, options);
+  async broadcastMessage(content: string, metadataOrOptions?: Record<string, unknown> | BroadcastOptions, broadcastOptions?: BroadcastOptions): Promise<Sent> {
+    const options = broadcastOptionsOf(metadataOrOptions, broadcastOptions);
+    const envelope = this.#envelope("broadcast", undefined, content, metadataOf(metadataOrOptions, options), options);
     const ack = await publishEnvelope(this.#owner.bus.js, ALL_SUBJECT, envelope, this.#publishOptions());
     return { envelope, seq: ack.seq };
   }
@@ -374,9 +399,7 @@ export class Context implements HandlerContext {
     return storedReadCheck(verifier, expect);
   }
 
-  #publishOptions(): PublishOptions {
-    const { bus, signer } = this.#owner;
-    const { config } = bus;
-    return { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(signer ? { sign: signer.sign } : {}) };
+  #publishOptions(msgID?: string): PublishOptions {
+    return publishOptions(this.#owner.bus.config, this.#owner.signer?.sign, msgID);
   }
 }

@@ -1,7 +1,7 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { NatterError, toError } from "../errors.ts";
 import type { Delivery, Finish, MailboxHandlers } from "../mailbox/mailbox.ts";
-import { publishBytes, publishEnvelope } from "../mailbox/send.ts";
+import { publishBytes, publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { DEAD_LETTER_HEADERS, ERROR_CODES } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
@@ -73,11 +73,7 @@ export class Deliveries implements MailboxHandlers {
     h.set(DEAD_LETTER_HEADERS.deliveries, String(deliveryCount));
     h.set(DEAD_LETTER_HEADERS.originalSeq, String(seq));
     h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
-    await publishBytes(bus.js, deadLetterSubject(definition.name), msg.data, `dlq-${envelope.id}`, {
-      maxMessageBytes: Number.POSITIVE_INFINITY,
-      timeoutMs: bus.config.requestTimeoutMs,
-      headers: h,
-    });
+    await publishBytes(bus.js, deadLetterSubject(definition.name), msg.data, `dlq-${envelope.id}`, { ...publishOptions(bus.config), headers: h });
     log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
     const code = error instanceof NatterError ? error.code : ERROR_CODES.handler;
     await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
@@ -131,12 +127,7 @@ export class Deliveries implements MailboxHandlers {
       notify: false,
     });
     // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
-    await publishEnvelope(bus.js, directSubject(original.from), notice, {
-      maxMessageBytes: bus.config.maxMessageBytes,
-      timeoutMs: bus.config.requestTimeoutMs,
-      msgID: `done-${original.id}`,
-      ...(signer ? { sign: signer.sign } : {}),
-    });
+    await publishEnvelope(bus.js, directSubject(original.from), notice, publishOptions(bus.config, signer?.sign, `done-${original.id}`));
   }
 }
 

@@ -124,7 +124,7 @@ interface Connection {
  * and inbox prefix. Per-agent users may not manage streams, so those buses do not provision.
  */
 async function connect(config: Config, options: HostOptions): Promise<Connection[]> {
-  const busOptions = { ...(options.logger ? { logger: options.logger } : {}), ...(options.connectWaitMs ? { waitMs: options.connectWaitMs } : {}) };
+  const busOptions = { logger: options.logger, waitMs: options.connectWaitMs };
   if (options.bus || config.credentialsDir === undefined) {
     const bus = options.bus ?? (await openBus(config, { name: "natter-host", ...busOptions }));
     return [{ bus, owned: !options.bus, definitions: [...options.agents] }];
@@ -158,7 +158,7 @@ interface Shared {
 async function startShared({ bus, definitions }: Connection): Promise<Shared> {
   const names = new Set(definitions.map((d) => d.name));
   const agent = names.size === 1 ? [...names][0] : undefined;
-  const registry = await RegistryView.open(bus, { ttlMs: bus.config.registryTtlMs, log: bus.log, ...(agent ? { agent } : {}) });
+  const registry = await RegistryView.open(bus, { ttlMs: bus.config.registryTtlMs, log: bus.log, agent });
   try {
     return { registry, verifier: await startVerifier(bus.registry, bus.config, bus.log) };
   } catch (err) {

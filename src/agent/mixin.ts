@@ -51,7 +51,7 @@ export function NatsAgentMixin<TBase extends Constructor<RunnableAgent>>(Base: T
         onRequest: (msg) => this.run(msg.content, msg),
         onMessage: async (msg) => (await this.agenticRun(msg.content, msg)) ?? undefined,
       });
-      this.#host = await startHost({ agents: [agent], ...(options.config ? { config: options.config } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+      this.#host = await startHost({ agents: [agent], config: options.config, logger: options.logger });
     }
 
     /** Announces offline, finishes or hands back running work, and disconnects. */

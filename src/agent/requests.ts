@@ -1,6 +1,6 @@
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { NatterError } from "../errors.ts";
-import { publishEnvelope } from "../mailbox/send.ts";
+import { publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { progressSubject } from "../protocol/subjects.ts";
@@ -84,8 +84,7 @@ async function byDeadline(parts: RuntimeParts, request: Envelope, work: Promise<
 function storeFinal(parts: RuntimeParts, request: Envelope, response: Envelope, msg: Msg): void {
   if (msg.headers?.get(HEADERS.stream) !== "1") return;
   const { bus, signer, log } = parts;
-  const { config } = bus;
-  publishEnvelope(bus.js, progressSubject(request.from, request.id), response, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs, ...(signer ? { sign: signer.sign } : {}) }).catch((err: unknown) =>
+  publishEnvelope(bus.js, progressSubject(request.from, request.id), response, publishOptions(bus.config, signer?.sign)).catch((err: unknown) =>
     log.warn("progress.final_failed", { id: request.id, error: err }),
   );
 }

@@ -1,5 +1,5 @@
 import { NatterError } from "../errors.ts";
-import { publishEnvelope } from "../mailbox/send.ts";
+import { publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { assertAgentName } from "../protocol/names.ts";
 import { directSubject } from "../protocol/subjects.ts";
@@ -39,7 +39,6 @@ export async function prepareRedelivery(bus: Bus, seq: number, to: string): Prom
 /** Stores a prepared copy in its target's mailbox; returns the copy and its new sequence. */
 export async function redeliver(bus: Bus, redelivery: Redelivery): Promise<{ envelope: Envelope; seq: number }> {
   const { envelope } = redelivery;
-  const { config } = bus;
-  const ack = await publishEnvelope(bus.js, directSubject(envelope.to!), envelope, { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs });
+  const ack = await publishEnvelope(bus.js, directSubject(envelope.to!), envelope, publishOptions(bus.config));
   return { envelope, seq: ack.seq };
 }

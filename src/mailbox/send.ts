@@ -6,6 +6,7 @@ import { checkSize } from "../protocol/size.ts";
 
 /** Options of {@link publishEnvelope}. */
 export interface PublishOptions {
+  /** Largest encoded envelope {@link publishEnvelope} stores, in bytes; {@link publishBytes} sends what it is given. */
   maxMessageBytes: number;
   /** Milliseconds to wait for each stored-acknowledgement. */
   timeoutMs: number;
@@ -16,6 +17,20 @@ export interface PublishOptions {
   attempts?: number;
   /** Signs the exact encoded bytes; returns the headers to send (with `headers` merged in). */
   sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
+}
+
+/** The size limit and acknowledgement timeout a send takes from the bus config. */
+export interface PublishConfig {
+  maxMessageBytes: number;
+  requestTimeoutMs: number;
+}
+
+/** Options of a send under `config`: signed with `sign` when given, de-duplicated by `msgID` when given (default the envelope id). */
+export function publishOptions(config: PublishConfig, sign?: PublishOptions["sign"], msgID?: string): PublishOptions {
+  const options: PublishOptions = { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs };
+  if (sign) options.sign = sign;
+  if (msgID !== undefined) options.msgID = msgID;
+  return options;
 }
 
 /**

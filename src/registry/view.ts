@@ -8,8 +8,10 @@ import { listInstances, toRecord, type RegistryHandle } from "./query.ts";
 
 /** Options of {@link RegistryView.open}. */
 export interface RegistryViewOptions {
-  /** An entry whose lastHeartbeat is older than this is gone, in milliseconds (the registry TTL). */
+  /** An entry whose lastHeartbeat is older than this is stale: not live, in milliseconds (the registry TTL). */
   ttlMs: number;
+  /** How long an entry is kept after its lastHeartbeat, in milliseconds; default `ttlMs`. The console keeps stale entries to show them offline. */
+  keepMs?: number;
   /** Follow only this agent's instances; default every agent. */
   agent?: string;
   log?: Logger;
@@ -17,27 +19,31 @@ export interface RegistryViewOptions {
 
 interface Held {
   record: AgentRecord;
-  /** When the entry counts as expired: its lastHeartbeat plus the TTL, in epoch milliseconds. */
-  expiresAt: number;
+  /** Its lastHeartbeat, in epoch milliseconds. */
+  heardAt: number;
+  /** The sweep has seen it stale, so the change is told once. */
+  stale: boolean;
 }
 
 /**
  * The registry kept in memory from one KV watch, so a host with many agents asks it rather than the server.
- * nats-server 2.9 expires entries by the bucket's max_age and tells no watcher, so entries also age out here
- * once their lastHeartbeat is older than the TTL.
+ * nats-server 2.9 expires entries by the bucket's max_age and tells no watcher, so entries also go stale here
+ * once their lastHeartbeat is older than the TTL, and are dropped after `keepMs`.
  */
 export class RegistryView {
   /** Entries by agent name, then by registry key. */
   readonly #byName = new Map<string, Map<string, Held>>();
-  readonly #listeners = new Map<string | undefined, Set<() => void>>();
+  readonly #listeners = new Map<string | undefined, Set<(name: string) => void>>();
   readonly #stopping = new AbortController();
   readonly #sweep: NodeJS.Timeout;
+  readonly #keepMs: number;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly bus: RegistryHandle & { registry: KV },
     readonly options: RegistryViewOptions,
   ) {
+    this.#keepMs = options.keepMs ?? options.ttlMs;
     const everyMs = Math.max(100, Math.min(1000, Math.floor(options.ttlMs / 3)));
     this.#sweep = setInterval(() => this.#expire(), everyMs);
     this.#sweep.unref();
@@ -56,10 +62,11 @@ export class RegistryView {
     return view;
   }
 
-  /** Every entry within the TTL (offline ones too, until they expire). */
+  /** Every entry within the TTL (offline ones too, until they go stale). */
   records(): AgentRecord[] {
     this.#expire();
-    return [...this.#byName.values()].flatMap((m) => [...m.values()].map((h) => h.record));
+    const now = Date.now();
+    return [...this.#byName.values()].flatMap((m) => [...m.values()].filter((h) => !this.#isStale(h.heardAt, now)).map((h) => h.record));
   }
 
   /** The instances of `name` that are running: not offline, heartbeat within the TTL. */
@@ -67,11 +74,34 @@ export class RegistryView {
     const now = Date.now();
     const held = this.#byName.get(name);
     if (!held) return [];
-    return [...held.values()].filter((h) => h.expiresAt > now && h.record.status !== "offline").map((h) => h.record);
+    return [...held.values()].filter((h) => !this.#isStale(h.heardAt, now) && h.record.status !== "offline").map((h) => h.record);
   }
 
-  /** Calls `listener` after each change to the registry, or only to `name`'s entries; returns the unsubscribe. */
-  onChange(listener: () => void, name?: string): () => void {
+  /** Every kept entry of `name`, stale ones too (see `keepMs`). */
+  instances(name: string): AgentRecord[] {
+    return [...(this.#byName.get(name)?.values() ?? [])].map((h) => h.record);
+  }
+
+  /** Whether an entry of `name` is kept. */
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  /** Names with a kept entry, sorted. */
+  names(): string[] {
+    return [...this.#byName.keys()].sort();
+  }
+
+  /** Whether `record`'s heartbeat is older than the TTL at `now`. */
+  isStale(record: AgentRecord, now = Date.now()): boolean {
+    return this.#isStale(Date.parse(record.lastHeartbeat), now);
+  }
+
+  /**
+   * Calls `listener` with the agent's name after each change to its entries (an entry written, deleted or dropped,
+   * or a live one gone stale), or only to `name`'s entries; returns the unsubscribe.
+   */
+  onChange(listener: (name: string) => void, name?: string): () => void {
     let set = this.#listeners.get(name);
     if (!set) this.#listeners.set(name, (set = new Set()));
     set.add(listener);
@@ -85,7 +115,10 @@ export class RegistryView {
     await this.#loop;
   }
 
-  /** Watch first, then list: an update racing the listing is applied after it, so the newest value wins. */
+  /**
+   * Watch first, then list: an update racing the listing is applied after it, so the newest value wins.
+   * The listing lacks what the server has expired, so a reload forgets stale entries kept past the TTL.
+   */
   async #load(): Promise<AsyncIterable<KvEntry> & { stop(): void }> {
     const { agent } = this.options;
     const watch = await this.bus.registry.watch({ key: agent ? `${agent}.*` : ">", include: KvWatchInclude.UpdatesOnly });
@@ -136,7 +169,11 @@ export class RegistryView {
     const name = entry.key.slice(0, entry.key.indexOf("."));
     const [record] = toRecord(entry, this.options.log);
     if (record) this.#set(name, entry.key, record);
-    else this.#byName.get(name)?.delete(entry.key);
+    else {
+      const held = this.#byName.get(name);
+      held?.delete(entry.key);
+      if (held?.size === 0) this.#byName.delete(name);
+    }
     this.#changed(name);
   }
 
@@ -144,26 +181,39 @@ export class RegistryView {
   #set(name: string, key: string, record: AgentRecord): void {
     let held = this.#byName.get(name);
     if (!held) this.#byName.set(name, (held = new Map()));
-    held.set(key, { record, expiresAt: Date.parse(record.lastHeartbeat) + this.options.ttlMs });
+    held.set(key, { record, heardAt: Date.parse(record.lastHeartbeat), stale: false });
   }
 
+  #isStale(heardAt: number, now: number): boolean {
+    return heardAt + this.options.ttlMs <= now;
+  }
+
+  /** Drops entries past `keepMs` and tells of live ones gone stale: no KV event says either. */
   #expire(): void {
     const now = Date.now();
-    const expired: string[] = [];
+    const changed: string[] = [];
     for (const [name, held] of this.#byName) {
-      const before = held.size;
-      for (const [key, h] of held) if (h.expiresAt <= now) held.delete(key);
-      if (held.size < before) expired.push(name);
+      let change = false;
+      for (const [key, h] of held) {
+        if (h.heardAt + this.#keepMs <= now) {
+          held.delete(key);
+          change = true;
+        } else if (!h.stale && this.#isStale(h.heardAt, now)) {
+          h.stale = true;
+          if (h.record.status !== "offline") change = true;
+        }
+      }
+      if (change) changed.push(name);
       if (held.size === 0) this.#byName.delete(name);
     }
-    for (const name of expired) this.#changed(name);
+    for (const name of changed) this.#changed(name);
   }
 
   #changed(name: string): void {
     for (const key of [name, undefined]) {
       for (const listener of this.#listeners.get(key) ?? []) {
         try {
-          listener();
+          listener(name);
         } catch (err) {
           this.options.log?.warn("registry.listener_failed", { agent: name, error: err });
         }

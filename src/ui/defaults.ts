@@ -4,3 +4,5 @@ export const DEFAULT_UI_PORT = 8080;
 export const DEFAULT_UI_HOST = "127.0.0.1";
 /** Default agent name the console joins as. */
 export const DEFAULT_HUMAN = "human";
+/** How long the console keeps listing an agent after its last heartbeat, in milliseconds (shown offline once stale). */
+export const KEEP_OFFLINE_MS = 10 * 60_000;

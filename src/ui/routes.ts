@@ -7,14 +7,15 @@ import { NatterError } from "../errors.ts";
 import { getStoredMessage } from "../inspect/read.ts";
 import { prepareRedelivery, redeliver } from "../inspect/redeliver.ts";
 import type { Logger } from "../logger.ts";
+import type { RegistryView } from "../registry/view.ts";
 import type { Bus } from "../transport/bus.ts";
+import { uiAgents } from "./agents.ts";
 import type { Assets } from "./assets.ts";
 import type { UiSnapshot, UiThread } from "./events.ts";
 import { issueFailure, toApiFailure, type ApiFailure } from "./errors.ts";
 import type { EdgeWindow } from "./graph.ts";
 import type { HumanDesk } from "./human.ts";
 import { toUiMessage, toUiThread } from "./message.ts";
-import type { RegistryView } from "./registry-view.ts";
 import { AnswerSchema, FilterSchema, ReplaySchema, SendSchema, type SendBody } from "./schemas.ts";
 import type { Hub } from "./sse.ts";
 import { readConsoleThread } from "./thread.ts";
@@ -83,7 +84,7 @@ export function createApp(parts: ConsoleParts): Hono {
       human: desk?.name,
       staleAfterMs: bus.config.registryTtlMs,
       maxMessageBytes: maxBytes,
-      agents: registry.all(),
+      agents: uiAgents(registry),
       messages: traffic.recent().map((h) => h.summary).slice(-500),
       edges: edges.edges(),
       edgeWindowMs: edges.windowMs,
@@ -134,7 +135,7 @@ export function createApp(parts: ConsoleParts): Hono {
     }
     const to = knownAgent(body.to!);
     if (body.kind === "request") {
-      const response = await sender.requestFromAgent(to, body.content, body.timeoutMs ? { timeoutMs: body.timeoutMs } : {});
+      const response = await sender.requestFromAgent(to, body.content, { timeoutMs: body.timeoutMs });
       return { id: response.inReplyTo, response: toUiMessage({ seq: undefined, subject: "", channel: "response", recipient: sender.name, time: new Date(), envelope: response, invalid: undefined, deadLetter: undefined, error: undefined }, response.id) };
     }
     const sent = body.kind === "direct" ? await sender.sendDirectMessage(to, body.content) : await sender.handoffToAgent(to, body.content);

@@ -5,16 +5,17 @@ import { connectClient, type Client } from "../agent/client.ts";
 import { startHost, stopWithin, type Host, type StopOutcome } from "../agent/host.ts";
 import type { Config } from "../config/config.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { RegistryView } from "../registry/view.ts";
 import { doneWithin } from "../transport/bounded.ts";
 import { openBus } from "../transport/bus.ts";
+import { uiAgent } from "./agents.ts";
 import { loadAssets } from "./assets.ts";
 import { EdgeWindow } from "./graph.ts";
 import { HumanDesk } from "./human.ts";
-import { RegistryView } from "./registry-view.ts";
 import { createApp } from "./routes.ts";
 import { Hub } from "./sse.ts";
 import { TrafficTap } from "./traffic.ts";
-import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT } from "./defaults.ts";
+import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT, KEEP_OFFLINE_MS } from "./defaults.ts";
 
 
 const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
@@ -50,7 +51,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const log = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const host = options.host ?? DEFAULT_UI_HOST;
   const assets = loadAssets();
-  const bus = await openBus(config, { name: "natter-ui", logger: log, ...(options.connectWaitMs ? { waitMs: options.connectWaitMs } : {}) });
+  const bus = await openBus(config, { name: "natter-ui", logger: log, waitMs: options.connectWaitMs });
   // Each cleanup says false when it could not reach the server.
   const cleanups: (() => Promise<boolean | void> | boolean | void)[] = [() => bus.close()];
   const connections = [bus.nc];
@@ -66,11 +67,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const close = () => (closing ??= stopWithin(config.shutdownMs, closeAll, () => Promise.all(connections.map((nc) => nc.close().catch(() => undefined)))));
   try {
     const edges = new EdgeWindow();
-    let registry: RegistryView | undefined;
-    const hub = new Hub({ source: { agent: (n) => registry?.get(n), takeEdges: () => edges.takeChanges() }, log, ...(options.flushMs ? { flushMs: options.flushMs } : {}) });
-    registry = new RegistryView({ staleAfterMs: config.registryTtlMs, log, onChange: (changed, removed) => hub.agentsChanged(changed, removed) });
-    await registry.start(bus.registry);
+    const registry = await RegistryView.open(bus, { ttlMs: config.registryTtlMs, keepMs: KEEP_OFFLINE_MS, log });
     cleanups.push(() => registry.stop());
+    const hub = new Hub({ source: { agent: (n) => uiAgent(registry, n), takeEdges: () => edges.takeChanges() }, log, ...(options.flushMs ? { flushMs: options.flushMs } : {}) });
+    registry.onChange((name) => (registry.has(name) ? hub.agentsChanged([name], []) : hub.agentsChanged([], [name])));
     const traffic = new TrafficTap({
       onMessage: ({ summary }) => {
         hub.message(summary);

@@ -53,3 +53,23 @@ test("registry view: counts live instances from one watch; offline, deleted, inv
     await view.stop();
   }
 });
+
+test("registry view: with keepMs a stale entry is kept but not live, told once as it goes stale, then dropped", async () => {
+  const view = await RegistryView.open(b.client.bus, { ttlMs: 1000, keepMs: 2500, agent: "Kept" });
+  try {
+    const changes: string[] = [];
+    view.onChange((name) => changes.push(name));
+    await put(record("Kept", "k", { lastHeartbeat: new Date(Date.now() - 500).toISOString() }));
+    await eventually("the entry to arrive", () => view.has("Kept"));
+    assert.equal(view.liveInstances("Kept").length, 1);
+    await eventually("the entry to go stale", () => changes.length === 2);
+    assert.equal(view.liveInstances("Kept").length, 0, "stale: not live");
+    assert.equal(view.records().length, 0, "stale: not among the records within the TTL");
+    assert.deepEqual(view.instances("Kept").map((r) => r.instanceId), ["k"], "but kept");
+    assert.ok(view.isStale(view.instances("Kept")[0]!));
+    await eventually("the entry to be dropped", () => !view.has("Kept"), 10_000);
+    assert.deepEqual(changes, ["Kept", "Kept", "Kept"], "written, gone stale, dropped: each told once");
+  } finally {
+    await view.stop();
+  }
+});
