@@ -5,6 +5,7 @@ import { MESSAGE_TYPES } from "../protocol/envelope.ts";
 import { agentNameProblem } from "../protocol/names.ts";
 import { parseDurationMs, parseTimeSpec } from "../inspect/filter.ts";
 import type { MessageFilter } from "../inspect/types.ts";
+import { flagHelp, flagsSchema, parseArgsOptions, switchFlag, valueFlag, type Flags, type FlagValues } from "./flags.ts";
 
 /** Exit codes of `natter`; documented in every --help. */
 export const EXIT = {
@@ -22,44 +23,6 @@ export const EXIT = {
 /** Help text shared by every command. */
 export const EXIT_HELP = `Exit codes: 0 ok, 1 failed, 2 bad flags or arguments, 3 NATS server or agent unavailable or timed out, 130 interrupted.
 Connection: NATS_URL (or --server URL), NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY; stream NATTER_STREAM (AGENTS), registry NATTER_REGISTRY_BUCKET (natter-registry).`;
-
-/** One parseArgs option: string or boolean, with an optional short letter. */
-export type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: false };
-/** The options of a command, by flag name. */
-export type OptionSpecs = Record<string, OptionSpec>;
-
-/** Flags every command accepts. */
-export const COMMON_OPTIONS = {
-  help: { type: "boolean", short: "h" },
-  json: { type: "boolean" },
-  server: { type: "string", short: "s" },
-} as const satisfies OptionSpecs;
-
-/** Flags of `replay` and `tail`: which messages to show. */
-export const FILTER_OPTIONS = {
-  agent: { type: "string", short: "a" },
-  from: { type: "string" },
-  to: { type: "string" },
-  type: { type: "string", short: "t" },
-  thread: { type: "string" },
-  subject: { type: "string" },
-  "dead-letters": { type: "boolean" },
-  since: { type: "string" },
-  until: { type: "string" },
-  "from-seq": { type: "string" },
-} as const satisfies OptionSpecs;
-
-/** Help lines of {@link FILTER_OPTIONS}. */
-export const FILTER_HELP = `  -a, --agent NAME     sent by or addressed to NAME
-      --from NAME      sent by NAME
-      --to NAME        delivered to NAME's mailbox (with --dead-letters: its dead letters)
-  -t, --type TYPE      ${MESSAGE_TYPES.join(", ")}
-      --thread ID      one conversation (its thread id, or the id of its first message)
-      --subject SUBJ   a NATS subject, wildcards allowed (e.g. 'agents.direct.*')
-      --dead-letters   only dead letters (agents.dlq.*): messages an agent gave up on
-      --since WHEN     stored at or after WHEN: a duration ago (90s, 10m, 2h, 3d) or an ISO time
-      --until WHEN     stored at or before WHEN
-      --from-seq N     start at stream sequence N`;
 
 const agentName = v.pipe(
   v.string(),
@@ -95,32 +58,35 @@ export const duration = v.pipe(
   v.minValue(1, "expected a duration above zero"),
 );
 
-/** Schemas of the filter flags. */
-export const FILTER_SCHEMA = {
-  agent: v.optional(agentName),
-  from: v.optional(agentName),
-  to: v.optional(agentName),
-  type: v.optional(v.picklist(MESSAGE_TYPES, `expected one of ${MESSAGE_TYPES.join(", ")}`)),
-  thread: v.optional(id),
-  subject: v.optional(subject),
-  "dead-letters": v.optional(v.boolean()),
-  since: v.optional(when),
-  until: v.optional(when),
-  "from-seq": v.optional(wholeNumber(1, "a stream sequence number")),
-};
-
-/** Schemas of {@link COMMON_OPTIONS}. */
-export const COMMON_SCHEMA = {
-  help: v.optional(v.boolean()),
-  json: v.optional(v.boolean()),
-  server: v.optional(v.string()),
-};
-
 /** Reusable flag schemas. */
 export const FLAG = { agentName, id };
 
+/** Flags every command accepts; a command may reword the --json line. */
+export const COMMON_FLAGS = {
+  help: switchFlag("this help", "h"),
+  json: switchFlag("machine-readable output"),
+  server: valueFlag(v.string(), "NATS server URL (default NATS_URL)", { value: "URL", short: "s" }),
+} as const satisfies Flags;
+
+/** Flags of `replay` and `tail`: which messages to show. */
+export const FILTER_FLAGS = {
+  agent: valueFlag(agentName, "sent by or addressed to NAME", { value: "NAME", short: "a" }),
+  from: valueFlag(agentName, "sent by NAME", { value: "NAME" }),
+  to: valueFlag(agentName, "delivered to NAME's mailbox (with --dead-letters: its dead letters)", { value: "NAME" }),
+  type: valueFlag(v.picklist(MESSAGE_TYPES, `expected one of ${MESSAGE_TYPES.join(", ")}`), MESSAGE_TYPES.join(", "), { value: "TYPE", short: "t" }),
+  thread: valueFlag(id, "one conversation (its thread id, or the id of its first message)", { value: "ID" }),
+  subject: valueFlag(subject, "a NATS subject, wildcards allowed (e.g. 'agents.direct.*')", { value: "SUBJ" }),
+  "dead-letters": switchFlag("only dead letters (agents.dlq.*): messages an agent gave up on"),
+  since: valueFlag(when, "stored at or after WHEN: a duration ago (90s, 10m, 2h, 3d) or an ISO time", { value: "WHEN" }),
+  until: valueFlag(when, "stored at or before WHEN", { value: "WHEN" }),
+  "from-seq": valueFlag(wholeNumber(1, "a stream sequence number"), "start at stream sequence N", { value: "N" }),
+} as const satisfies Flags;
+
+/** Help lines of {@link FILTER_FLAGS}. */
+export const FILTER_HELP = flagHelp(FILTER_FLAGS);
+
 /** The filter the filter flags describe. */
-export function toFilter(f: v.InferOutput<v.ObjectSchema<typeof FILTER_SCHEMA, undefined>>): MessageFilter {
+export function toFilter(f: FlagValues<typeof FILTER_FLAGS>): MessageFilter {
   if (f.since && f.until && f.since > f.until) throw new ConfigError("--since: must be before --until");
   const filter: MessageFilter = {};
   if (f.agent) filter.agent = f.agent;
@@ -146,14 +112,15 @@ export interface Parsed<T> {
  * Parses `argv` with node:util parseArgs and validates the flags with valibot.
  * Any problem is a ConfigError of one line naming the flag and what was expected.
  */
-export function parseCommand<S extends v.ObjectEntries>(command: string, argv: readonly string[], options: OptionSpecs, schema: S): Parsed<v.InferOutput<v.ObjectSchema<S, undefined>>> {
+export function parseCommand<F extends Flags>(command: string, argv: readonly string[], flags: F): Parsed<FlagValues<F>> {
+  const options = parseArgsOptions(flags);
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
-    throw new ConfigError(`${describeParseError(err as Error & { code?: string }, options)} (see natter ${command} --help)`);
+    throw new ConfigError(`${describeParseError(err as Error & { code?: string }, flags)} (see natter ${command} --help)`);
   }
-  const result = v.safeParse(v.object(schema), parsed.values);
+  const result = v.safeParse(flagsSchema(flags), parsed.values);
   if (!result.success) {
     const issue = result.issues[0]!;
     const key = String(issue.path?.[0]?.key ?? "");
@@ -163,15 +130,15 @@ export function parseCommand<S extends v.ObjectEntries>(command: string, argv: r
   return { flags: result.output, positionals: parsed.positionals };
 }
 
-function describeParseError(err: Error & { code?: string }, options: OptionSpecs): string {
+function describeParseError(err: Error & { code?: string }, flags: Flags): string {
   const flag = /'(?:-\w, )?(--?[^' ]+)/.exec(err.message)?.[1] ?? "";
   switch (err.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${flag}`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const name = flag.replace(/^-+/, "");
-      const long = Object.entries(options).find(([k, o]) => k === name || o.short === name)?.[0] ?? name;
-      return options[long]?.type === "boolean" ? `--${long} takes no value` : `--${long}: expected a value`;
+      const long = Object.entries(flags).find(([k, o]) => k === name || o.short === name)?.[0] ?? name;
+      return flags[long]?.type === "boolean" ? `--${long} takes no value` : `--${long}: expected a value`;
     }
     default:
       return err.message;

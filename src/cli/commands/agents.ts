@@ -1,14 +1,17 @@
-import * as v from "valibot";
 import { listAgents, watchAgents } from "../../inspect/agents.ts";
 import type { AgentInfo } from "../../registry/query.ts";
-import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, parseCommand, unexpectedArgument } from "../args.ts";
+import { COMMON_FLAGS, EXIT, parseCommand, unexpectedArgument } from "../args.ts";
 import type { Command } from "../command.ts";
+import { flagHelp, switchFlag } from "../flags.ts";
 import { formatAgents } from "../format.ts";
 import type { Io } from "../io.ts";
 import { openCliBus } from "../session.ts";
 
-const OPTIONS = { ...COMMON_OPTIONS, watch: { type: "boolean", short: "w" } } as const;
-const SCHEMA = { ...COMMON_SCHEMA, watch: v.optional(v.boolean()) };
+const FLAGS = {
+  ...COMMON_FLAGS,
+  watch: switchFlag("keep the list up to date (a KV watch); redraws on a terminal, prints a new list per change otherwise", "w"),
+  json: switchFlag("a JSON array of agents with their instance records (with --watch: one array per line)"),
+};
 
 /** `natter agents`: the registry. */
 export const agentsCommand: Command = {
@@ -20,11 +23,9 @@ Lists the agents in the registry (KV bucket natter-registry), one line per agent
 status (available if any instance is, else busy, else offline), instances, load/capacity, capabilities
 and the age of the newest heartbeat. Instances vanish when their heartbeat is 3 beats old.
 
-  -w, --watch     keep the list up to date (a KV watch); redraws on a terminal, prints a new list per change otherwise
-      --json      a JSON array of agents with their instance records (with --watch: one array per line)
-  -s, --server    NATS server URL (default NATS_URL)`,
+${flagHelp(FLAGS, ["watch", "json", "server"])}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("agents", argv, OPTIONS, SCHEMA);
+    const { flags, positionals } = parseCommand("agents", argv, FLAGS);
     if (positionals.length) throw unexpectedArgument("agents", positionals[0]!);
     const bus = await openCliBus(io, flags.server);
     try {

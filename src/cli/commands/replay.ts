@@ -1,4 +1,3 @@
-import * as v from "valibot";
 import { ConfigError } from "../../errors.ts";
 import { isCoreOnlySubject } from "../../inspect/filter.ts";
 import { listAgents } from "../../inspect/agents.ts";
@@ -6,29 +5,29 @@ import { prepareRedelivery, redeliver } from "../../inspect/redeliver.ts";
 import { readStream } from "../../inspect/read.ts";
 import type { ReadProgress } from "../../inspect/types.ts";
 import type { Bus } from "../../transport/bus.ts";
-import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FILTER_HELP, FILTER_OPTIONS, FILTER_SCHEMA, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
+import { COMMON_FLAGS, EXIT, FILTER_FLAGS, FILTER_HELP, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
+import { flagHelp, switchFlag, valueFlag, type FlagValues } from "../flags.ts";
 import { formatFull, formatMessage, messageJson } from "../format.ts";
 import type { Io } from "../io.ts";
 import { openCliBus } from "../session.ts";
 
-const OPTIONS = {
-  ...COMMON_OPTIONS,
-  ...FILTER_OPTIONS,
-  full: { type: "boolean" },
-  limit: { type: "string", short: "n" },
-  redeliver: { type: "string" },
-  yes: { type: "boolean", short: "y" },
-} as const;
-const SCHEMA = {
-  ...COMMON_SCHEMA,
-  ...FILTER_SCHEMA,
-  full: v.optional(v.boolean()),
-  limit: v.optional(wholeNumber(1, "how many messages to show")),
-  redeliver: v.optional(wholeNumber(1, "the stream sequence of the message to redeliver")),
-  yes: v.optional(v.boolean()),
+const FLAGS = {
+  ...COMMON_FLAGS,
+  ...FILTER_FLAGS,
+  full: switchFlag("whole envelopes"),
+  json: switchFlag("one JSON object per line: seq, subject, channel, recipient, time, envelope, deadLetter"),
+  limit: valueFlag(wholeNumber(1, "how many messages to show"), "stop after N messages", { value: "N", short: "n" }),
+  redeliver: valueFlag(
+    wholeNumber(1, "the stream sequence of the message to redeliver"),
+    "store a copy of message SEQ (a mailbox message or a dead letter) in AGENT's mailbox,\nwith a new id and metadata.replayOf = SEQ; asks first",
+    { value: "SEQ" },
+  ),
+  yes: switchFlag("do not ask (needed when standard input is not a terminal)", "y"),
 };
-type Flags = ReturnType<typeof parseCommand<typeof SCHEMA>>["flags"];
+/** With --redeliver, --to names the agent that gets the copy: its own help line. */
+const REDELIVER_TO = { to: { ...FILTER_FLAGS.to, value: "AGENT", help: "the agent to deliver it to" } };
+type Flags = FlagValues<typeof FLAGS>;
 
 /** `natter replay`: stored messages, oldest first; or redeliver one. */
 export const replayCommand: Command = {
@@ -46,22 +45,19 @@ Filters (all optional, all must match):
 ${FILTER_HELP}
 
 Output:
-      --full           whole envelopes
-      --json           one JSON object per line: seq, subject, channel, recipient, time, envelope, deadLetter
-  -n, --limit N        stop after N messages
+${flagHelp(FLAGS, ["full", "json", "limit", "server"])}
 
 Redelivery (re-run a failed case):
-      --redeliver SEQ  store a copy of message SEQ (a mailbox message or a dead letter) in AGENT's mailbox,
-                       with a new id and metadata.replayOf = SEQ; asks first
-      --to AGENT       the agent to deliver it to
-  -y, --yes            do not ask (needed when standard input is not a terminal)
+${flagHelp(FLAGS, ["redeliver"])}
+${flagHelp(REDELIVER_TO)}
+${flagHelp(FLAGS, ["yes"])}
 
 Examples:
   natter replay --dead-letters --since 1h        what failed in the last hour
   natter replay --thread 6Kx2… --full            one conversation, whole envelopes
   natter replay --redeliver 42 --to Echo         run message 42 again`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("replay", argv, OPTIONS, SCHEMA);
+    const { flags, positionals } = parseCommand("replay", argv, FLAGS);
     if (positionals.length) throw unexpectedArgument("replay", positionals[0]!);
     if (flags.full && flags.json) throw new ConfigError("--full: cannot be combined with --json (JSON already holds whole envelopes)");
     if (flags.redeliver === undefined && flags.yes) throw new ConfigError("--yes: only applies to --redeliver");
@@ -81,7 +77,7 @@ Examples:
 
 function checkRedeliverFlags(flags: Flags): void {
   if (!flags.to) throw new ConfigError("--to: --redeliver needs the agent to deliver to, e.g. --redeliver 42 --to Echo");
-  const stray = Object.keys(FILTER_OPTIONS).find((k) => k !== "to" && flags[k as keyof typeof FILTER_OPTIONS] !== undefined);
+  const stray = Object.keys(FILTER_FLAGS).find((k) => k !== "to" && flags[k as keyof typeof FILTER_FLAGS] !== undefined);
   if (stray) throw new ConfigError(`--${stray}: filters do not apply to --redeliver, which takes one sequence`);
   if (flags.full || flags.limit !== undefined) throw new ConfigError(`--${flags.full ? "full" : "limit"}: does not apply to --redeliver`);
 }

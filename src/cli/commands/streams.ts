@@ -1,9 +1,12 @@
 import { ConfigError } from "../../index.ts";
 import { provision, type StreamReport } from "../../transport/index.ts";
-import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, parseCommand, unexpectedArgument } from "../args.ts";
+import { COMMON_FLAGS, EXIT, parseCommand, unexpectedArgument } from "../args.ts";
 import type { Command } from "../command.ts";
+import { flagHelp, switchFlag } from "../flags.ts";
 import type { Io } from "../io.ts";
 import { openCliBus } from "../session.ts";
+
+const FLAGS = { ...COMMON_FLAGS, json: switchFlag("one JSON object per stream: stream, outcome, differences") };
 
 /** `natter streams check|apply`: the shared stream and registry bucket, compared with (or changed to) this shell's settings. */
 export const streamsCommand: Command = {
@@ -15,16 +18,15 @@ The AGENTS stream and the registry bucket are shared by every natter process. Ho
 when missing but never change them: one whose settings differ logs stream.differs and uses the stricter
 message size. Changing them is this admin step, run with the settings the network should have.
 
-  check           list each setting on which the stream or bucket differs from these settings (exit 1 if any)
-  apply           create what is missing and change the rest to these settings; the server refuses some
-                  changes (storage, retention on some versions): the error says what to do then
-      --json      one JSON object per stream: stream, outcome, differences
-  -s, --server    NATS server URL (default NATS_URL)
+  check                list each setting on which the stream or bucket differs from these settings (exit 1 if any)
+  apply                create what is missing and change the rest to these settings; the server refuses some
+                       changes (storage, retention on some versions): the error says what to do then
+${flagHelp(FLAGS, ["json", "server"])}
 
 Settings read: NATTER_STREAM, NATTER_REGISTRY_BUCKET, NATTER_REPLICAS, NATTER_MAX_MESSAGE_BYTES,
 NATTER_STREAM_MAX_BYTES, NATTER_HEARTBEAT_MS / NATTER_REGISTRY_TTL_MS.`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("streams", argv, COMMON_OPTIONS, COMMON_SCHEMA);
+    const { flags, positionals } = parseCommand("streams", argv, FLAGS);
     const [action, extra] = positionals;
     if (action !== "check" && action !== "apply") throw new ConfigError(`natter streams: expected check or apply, got ${JSON.stringify(action ?? "")} (see natter streams --help)`);
     if (extra !== undefined) throw unexpectedArgument("streams", extra);

@@ -1,13 +1,18 @@
-import * as v from "valibot";
 import { ConfigError } from "../../errors.ts";
 import { tailTraffic } from "../../inspect/tail.ts";
-import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FILTER_HELP, FILTER_OPTIONS, FILTER_SCHEMA, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
+import { COMMON_FLAGS, EXIT, FILTER_FLAGS, FILTER_HELP, parseCommand, toFilter, unexpectedArgument, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
+import { flagHelp, switchFlag, valueFlag } from "../flags.ts";
 import { formatFull, formatMessage, messageJson } from "../format.ts";
 import { openCliBus } from "../session.ts";
 
-const OPTIONS = { ...COMMON_OPTIONS, ...FILTER_OPTIONS, full: { type: "boolean" }, limit: { type: "string", short: "n" } } as const;
-const SCHEMA = { ...COMMON_SCHEMA, ...FILTER_SCHEMA, full: v.optional(v.boolean()), limit: v.optional(wholeNumber(1, "how many messages to show")) };
+const FLAGS = {
+  ...COMMON_FLAGS,
+  ...FILTER_FLAGS,
+  full: switchFlag("whole envelopes"),
+  json: switchFlag("one JSON object per line"),
+  limit: valueFlag(wholeNumber(1, "how many messages to show"), "exit after N messages", { value: "N", short: "n" }),
+};
 
 /** `natter tail`: live traffic. */
 export const tailCommand: Command = {
@@ -23,11 +28,9 @@ Filters (all optional, all must match; --until does not apply):
 ${FILTER_HELP}
 
 Output:
-      --full           whole envelopes
-      --json           one JSON object per line
-  -n, --limit N        exit after N messages`,
+${flagHelp(FLAGS, ["full", "json", "limit", "server"])}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("tail", argv, OPTIONS, SCHEMA);
+    const { flags, positionals } = parseCommand("tail", argv, FLAGS);
     if (positionals.length) throw unexpectedArgument("tail", positionals[0]!);
     if (flags.until) throw new ConfigError("--until: a tail has no end; use natter replay for a time window");
     if (flags.full && flags.json) throw new ConfigError("--full: cannot be combined with --json (JSON already holds whole envelopes)");

@@ -2,46 +2,55 @@ import { text as readAll } from "node:stream/consumers";
 import * as v from "valibot";
 import { ConfigError } from "../../errors.ts";
 import type { Client } from "../../agent/client.ts";
-import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FLAG, duration, parseCommand, wholeNumber } from "../args.ts";
+import { COMMON_FLAGS, EXIT, FLAG, duration, parseCommand, wholeNumber } from "../args.ts";
 import type { Command } from "../command.ts";
+import { flagHelp, switchFlag, valueFlag } from "../flags.ts";
 import { preview } from "../format.ts";
 import type { Io } from "../io.ts";
 import { openCliClient } from "../session.ts";
 
-const TALK_OPTIONS = {
-  ...COMMON_OPTIONS,
-  as: { type: "string" },
-  priority: { type: "string", short: "p" },
-  thread: { type: "string" },
-  metadata: { type: "string", short: "m" },
-} as const;
-const TALK_SCHEMA = {
-  ...COMMON_SCHEMA,
-  as: v.optional(FLAG.agentName, "cli"),
-  priority: v.optional(v.pipe(wholeNumber(1, "a priority from 1 (most urgent) to 5"), v.maxValue(5, "expected a priority from 1 (most urgent) to 5"))),
-  thread: v.optional(FLAG.id),
-  metadata: v.optional(
-    v.pipe(
-      v.string(),
-      v.rawTransform(({ dataset, addIssue, NEVER }) => {
-        try {
-          const parsed: unknown = JSON.parse(dataset.value);
-          if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-        } catch {
-          // reported below
-        }
-        addIssue({ message: `expected a JSON object, e.g. '{"ticket":42}'` });
-        return NEVER;
-      }),
-    ),
-  ),
+const jsonObject = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      const parsed: unknown = JSON.parse(dataset.value);
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // reported below
+    }
+    addIssue({ message: `expected a JSON object, e.g. '{"ticket":42}'` });
+    return NEVER;
+  }),
+);
+const priority = v.pipe(wholeNumber(1, "a priority from 1 (most urgent) to 5"), v.maxValue(5, "expected a priority from 1 (most urgent) to 5"));
+
+/** Flags of every command that speaks as an agent. */
+const TALK_FLAGS = {
+  ...COMMON_FLAGS,
+  as: valueFlag(FLAG.agentName, "speak as agent NAME", { value: "NAME", default: "cli" }),
+  priority: valueFlag(priority, "1 (most urgent) to 5, default 3", { value: "N", short: "p" }),
+  thread: valueFlag(FLAG.id, "attach to an existing conversation", { value: "ID" }),
+  metadata: valueFlag(jsonObject, "a JSON object sent as the message's metadata", { value: "JSON", short: "m" }),
 };
-const TALK_HELP = `      --as NAME        speak as agent NAME (default cli)
-  -p, --priority N     1 (most urgent) to 5, default 3
-      --thread ID      attach to an existing conversation
-  -m, --metadata JSON  a JSON object sent as the message's metadata
-  -s, --server URL     NATS server URL (default NATS_URL)
+const TALK_HELP = `${flagHelp(TALK_FLAGS, ["as", "priority", "thread", "metadata", "server"])}
 TEXT is the remaining arguments joined by spaces; "-" reads it from standard input.`;
+/** The --json line of the commands that print what they stored. */
+const STORED_JSON = switchFlag(`{"seq": N, "envelope": {...}}`);
+
+const SEND_FLAGS = {
+  ...TALK_FLAGS,
+  notify: switchFlag("ask for the completion notice (it lands in the sender's mailbox, which nobody reads\nfor cli: see it with natter replay --to cli); off by default"),
+  handoff: switchFlag("send as a handoff (urgent, plus a record on agents.handoff.FROM.to.AGENT)"),
+  json: STORED_JSON,
+};
+const ASK_FLAGS = {
+  ...TALK_FLAGS,
+  timeout: valueFlag(duration, "how long to wait: 30s, 500ms, 2m, or a bare number of seconds (default NATTER_REQUEST_TIMEOUT_MS)", { value: "DUR" }),
+  capability: valueFlag(v.string(), "ask the least busy live agent that has capability CAP (then AGENT is omitted)", { value: "CAP" }),
+  json: switchFlag("the whole response envelope"),
+};
+const BROADCAST_FLAGS = { ...TALK_FLAGS, json: STORED_JSON };
+const CANCEL_FLAGS = { ...TALK_FLAGS, json: switchFlag(`{"thread": "..."}`) };
 
 /** `natter send AGENT TEXT`. */
 export const sendCommand: Command = {
@@ -52,17 +61,10 @@ export const sendCommand: Command = {
 Stores TEXT in AGENT's mailbox (agents.direct.AGENT); it is delivered when AGENT runs, even if it is
 offline now. Prints the stored sequence and the message id.
 
-      --notify         ask for the completion notice (it lands in the sender's mailbox, which nobody reads
-                       for cli: see it with natter replay --to cli); off by default
-      --handoff        send as a handoff (urgent, plus a record on agents.handoff.FROM.to.AGENT)
-      --json           {"seq": N, "envelope": {...}}
+${flagHelp(SEND_FLAGS, ["notify", "handoff", "json"])}
 ${TALK_HELP}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("send", argv, { ...TALK_OPTIONS, notify: { type: "boolean" }, handoff: { type: "boolean" } }, {
-      ...TALK_SCHEMA,
-      notify: v.optional(v.boolean()),
-      handoff: v.optional(v.boolean()),
-    });
+    const { flags, positionals } = parseCommand("send", argv, SEND_FLAGS);
     const [to, content] = await recipientAndText("send", positionals, io);
     return withClient(io, flags.server, flags.as, async (c) => {
       const options = { notify: flags.notify === true, ...(flags.priority ? { priority: flags.priority } : {}), ...(flags.thread ? { threadId: flags.thread } : {}) };
@@ -85,16 +87,10 @@ export const askCommand: Command = {
 Sends TEXT as a request to AGENT (agents.request.AGENT, one instance answers) and prints the answer's
 content. Exit 3 when no instance is serving requests or none answered in time, 1 when its handler failed.
 
-      --timeout DUR    how long to wait: 30s, 500ms, 2m, or a bare number of seconds (default NATTER_REQUEST_TIMEOUT_MS)
-      --capability CAP ask the least busy live agent that has capability CAP (then AGENT is omitted)
-      --json           the whole response envelope
+${flagHelp(ASK_FLAGS, ["timeout", "capability", "json"])}
 ${TALK_HELP}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("ask", argv, { ...TALK_OPTIONS, timeout: { type: "string" }, capability: { type: "string" } }, {
-      ...TALK_SCHEMA,
-      timeout: v.optional(duration),
-      capability: v.optional(v.string()),
-    });
+    const { flags, positionals } = parseCommand("ask", argv, ASK_FLAGS);
     const capability = flags.capability;
     let to: string | undefined;
     let content: string;
@@ -126,10 +122,10 @@ export const broadcastCommand: Command = {
 Publishes TEXT on agents.all (stored in the stream too); every running agent with an onBroadcast
 handler hears it. Prints the stored sequence and the message id.
 
-      --json           {"seq": N, "envelope": {...}}
+${flagHelp(BROADCAST_FLAGS, ["json"])}
 ${TALK_HELP}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("broadcast", argv, TALK_OPTIONS, TALK_SCHEMA);
+    const { flags, positionals } = parseCommand("broadcast", argv, BROADCAST_FLAGS);
     if (positionals.length === 0) throw new ConfigError('broadcast: expected TEXT, e.g. natter broadcast "deploy at noon"');
     const content = await textOf(positionals, io);
     return withClient(io, flags.server, flags.as, async (c) => {
@@ -150,10 +146,10 @@ export const cancelCommand: Command = {
 Publishes a cancellation of THREAD_ID on agents.cancel. Every running agent aborts the handlers working on
 that thread (their ctx.signal fires) and skips its queued messages; senders get a "cancelled" notice.
 
-      --json           {"thread": "..."}
+${flagHelp(CANCEL_FLAGS, ["json"])}
 ${TALK_HELP}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("cancel", argv, TALK_OPTIONS, TALK_SCHEMA);
+    const { flags, positionals } = parseCommand("cancel", argv, CANCEL_FLAGS);
     const [thread, ...reason] = positionals;
     const id = v.safeParse(FLAG.id, thread);
     if (thread === undefined || !id.success) throw new ConfigError(`THREAD_ID: expected the id of a conversation (natter replay shows thread=…), got ${JSON.stringify(thread ?? "")}`);

@@ -1,10 +1,13 @@
 import { readThread, walkThread } from "../../inspect/thread.ts";
-import { COMMON_OPTIONS, COMMON_SCHEMA, EXIT, FLAG, parseCommand, unexpectedArgument } from "../args.ts";
+import { COMMON_FLAGS, EXIT, FLAG, parseCommand, unexpectedArgument } from "../args.ts";
 import type { Command } from "../command.ts";
+import { flagHelp, switchFlag } from "../flags.ts";
 import { formatThread, threadJson } from "../format.ts";
 import { ConfigError } from "../../errors.ts";
 import * as v from "valibot";
 import { openCliBus } from "../session.ts";
+
+const FLAGS = { ...COMMON_FLAGS, json: switchFlag(`{"thread": ID, "messages": N, "roots": [message with "replies": [...]]}`) };
 
 /** `natter thread ID`: one conversation as a tree. */
 export const threadCommand: Command = {
@@ -18,9 +21,9 @@ answers (inReplyTo) or, failing that, under the message its sender was handling.
 their original. Requests and responses are core NATS and not stored, so they are not in the tree
 (watch them live with natter tail --thread ID).
 
-      --json    {"thread": ID, "messages": N, "roots": [message with "replies": [...]]}`,
+${flagHelp(FLAGS, ["json", "server"])}`,
   async run(argv, io) {
-    const { flags, positionals } = parseCommand("thread", argv, COMMON_OPTIONS, COMMON_SCHEMA);
+    const { flags, positionals } = parseCommand("thread", argv, FLAGS);
     const [id, extra] = positionals;
     if (id === undefined) throw new ConfigError("thread: expected a thread ID, e.g. natter thread 6Kx2Yh0c8Hn1xTqPd3Wm0a (see natter thread --help)");
     if (extra !== undefined) throw unexpectedArgument("thread", extra);
