@@ -3,6 +3,8 @@ import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
 import { MESSAGE_TYPES } from "../protocol/envelope.ts";
 import { agentNameProblem } from "../protocol/names.ts";
+import { isSubjectFilter } from "../protocol/subjects.ts";
+import { DEFAULT_REGISTRY_BUCKET, DEFAULT_STREAM, IdSchema, MAX_ID_LENGTH } from "../protocol/tokens.ts";
 import { parseDurationMs, parseTimeSpec } from "../inspect/filter.ts";
 import type { MessageFilter } from "../inspect/types.ts";
 import { flagHelp, flagsSchema, parseArgsOptions, switchFlag, valueFlag, type Flags, type FlagValues } from "./flags.ts";
@@ -22,7 +24,7 @@ export const EXIT = {
 
 /** Help text shared by every command. */
 export const EXIT_HELP = `Exit codes: 0 ok, 1 failed, 2 bad flags or arguments, 3 NATS server or agent unavailable or timed out, 130 interrupted.
-Connection: NATS_URL (or --server URL), NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY; stream NATTER_STREAM (AGENTS), registry NATTER_REGISTRY_BUCKET (natter-registry).`;
+Connection: NATS_URL (or --server URL), NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_NKEY; stream NATTER_STREAM (${DEFAULT_STREAM}), registry NATTER_REGISTRY_BUCKET (${DEFAULT_REGISTRY_BUCKET}).`;
 
 const agentName = v.pipe(
   v.string(),
@@ -31,8 +33,8 @@ const agentName = v.pipe(
     (i) => `expected an agent name, but ${agentNameProblem(String(i.input))}`,
   ),
 );
-const id = v.pipe(v.string(), v.regex(/^[^\s.*>]{1,128}$/, "expected an id: 1-128 characters without spaces, '.', '*' or '>'"));
-const subject = v.pipe(v.string(), v.regex(/^agents(\.([^\s.*>]+|\*))*(\.>)?$/, "expected a subject under agents, wildcards allowed, e.g. agents.direct.* or 'agents.>'"));
+const id = v.pipe(v.string(), v.check((s) => v.is(IdSchema, s), `expected an id: 1-${MAX_ID_LENGTH} characters without spaces, '.', '*' or '>'`));
+const subject = v.pipe(v.string(), v.check(isSubjectFilter, "expected a subject under agents, wildcards allowed, e.g. agents.direct.* or 'agents.>'"));
 const when = v.pipe(
   v.string(),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {

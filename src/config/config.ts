@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
+import { DEFAULT_REGISTRY_BUCKET, DEFAULT_STREAM, StreamNameSchema } from "../protocol/tokens.ts";
 
 /** An environment value of digits from `min` to `max`, parsed to a number; the message names the range. */
 export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -17,7 +18,6 @@ const servers = v.pipe(
   v.minLength(1, "expected one or more server URLs separated by commas"),
   v.check((urls) => urls.every((u) => /^(nats|tls|ws|wss):\/\/[^\s]+$|^[\w.-]+:\d+$/.test(u)), "expected URLs like nats://127.0.0.1:4222"),
 );
-const streamName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "expected 1-64 letters, digits, '-' or '_'"));
 const delays = v.pipe(
   v.string(),
   v.regex(/^\d+(,\d+)*$/, "expected comma-separated milliseconds like 1000,5000,30000"),
@@ -35,8 +35,8 @@ const SETTINGS = {
   caFile: { env: "NATS_CA", schema: text },
   certFile: { env: "NATS_CERT", schema: text },
   keyFile: { env: "NATS_KEY", schema: text },
-  stream: { env: "NATTER_STREAM", schema: streamName, fallback: "AGENTS" },
-  registryBucket: { env: "NATTER_REGISTRY_BUCKET", schema: streamName, fallback: "natter-registry" },
+  stream: { env: "NATTER_STREAM", schema: StreamNameSchema, fallback: DEFAULT_STREAM },
+  registryBucket: { env: "NATTER_REGISTRY_BUCKET", schema: StreamNameSchema, fallback: DEFAULT_REGISTRY_BUCKET },
   replicas: { env: "NATTER_REPLICAS", schema: int(1, 5), fallback: "1" },
   streamMaxBytes: { env: "NATTER_STREAM_MAX_BYTES", schema: int(0), fallback: "0" },
   heartbeatMs: { env: "NATTER_HEARTBEAT_MS", schema: int(100), fallback: "30000" },

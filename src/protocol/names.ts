@@ -1,17 +1,13 @@
 import * as v from "valibot";
 import { ValidationError } from "../errors.ts";
-
-/** Longest agent name accepted, in characters. */
-export const MAX_NAME_LENGTH = 64;
-
-const NAME_RE = /^[A-Za-z0-9_-]+$/;
+import { isNameToken, MAX_NAME_LENGTH } from "./tokens.ts";
 
 /** Why `name` is not a valid agent name, or undefined when it is. */
 export function agentNameProblem(name: string): string | undefined {
   if (name.length === 0) return "it is empty";
   if (name.length > MAX_NAME_LENGTH) return `it is ${name.length} characters long, over the limit of ${MAX_NAME_LENGTH}`;
-  if (NAME_RE.test(name)) return undefined;
-  const bad = [...name].find((ch) => !/[A-Za-z0-9_-]/.test(ch)) ?? "";
+  if (isNameToken(name)) return undefined;
+  const bad = [...name].find((ch) => !isNameToken(ch)) ?? "";
   const shown = /[\x00-\x20\x7f]/.test(bad) ? `control or space character U+${bad.codePointAt(0)?.toString(16).padStart(4, "0")}` : `"${bad}"`;
   const why = bad === "." ? " (dots separate subject tokens)" : bad === "*" || bad === ">" ? " (it is a NATS wildcard)" : "";
   return `it contains ${shown}${why}; use only letters, digits, "-" and "_"`;

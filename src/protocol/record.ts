@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { ValidationError } from "../errors.ts";
 import { describeIssues } from "./envelope.ts";
 import { AgentNameSchema } from "./names.ts";
+import { isNameToken, NAME_TOKEN_RULE } from "./tokens.ts";
 
 /** Presence states of an agent instance. */
 export const AGENT_STATUSES = ["available", "busy", "offline"] as const;
@@ -14,7 +15,7 @@ const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 /** The registry record one agent instance keeps under `{name}.{instanceId}` in the KV bucket. */
 export const AgentRecordSchema = v.object({
   name: AgentNameSchema,
-  instanceId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")),
+  instanceId: v.pipe(v.string(), v.check((s) => isNameToken(s), `must be ${NAME_TOKEN_RULE}`)),
   description: v.optional(v.string(), ""),
   capabilities: v.optional(v.array(v.string()), []),
   tools: v.optional(v.array(v.string()), []),

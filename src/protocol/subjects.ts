@@ -1,4 +1,5 @@
 import { assertAgentName } from "./names.ts";
+import { assertSubjectToken, isSubjectToken } from "./tokens.ts";
 
 /** The channel every agent hears. */
 export const ALL_SUBJECT = "agents.all";
@@ -17,8 +18,7 @@ export function requestSubject(agent: string): string {
 
 /** Where `agent`'s own requests are answered; `requestId` must be a single token. */
 export function responseSubject(agent: string, requestId: string): string {
-  if (!/^[^.*>\s]+$/.test(requestId)) throw new Error(`request id ${JSON.stringify(requestId)} is not a subject token`);
-  return `agents.response.${assertAgentName(agent)}.${requestId}`;
+  return `agents.response.${assertAgentName(agent)}.${assertSubjectToken(requestId, "request id")}`;
 }
 
 /** Wildcard covering every response addressed to `agent`. */
@@ -46,8 +46,7 @@ export const CANCEL_SUBJECT = "agents.cancel";
 
 /** Stored progress of request `requestId` made by `requester`; the stream sequence is the resume cursor. */
 export function progressSubject(requester: string, requestId: string): string {
-  if (!/^[^.*>\s]+$/.test(requestId)) throw new Error(`request id ${JSON.stringify(requestId)} is not a subject token`);
-  return `agents.progress.${assertAgentName(requester, "requester")}.${requestId}`;
+  return `agents.progress.${assertAgentName(requester, "requester")}.${assertSubjectToken(requestId, "request id")}`;
 }
 
 /** A named channel agents join, like a Slack channel. */
@@ -67,6 +66,19 @@ export const SUBJECT_PATTERNS = {
   request: "agents.request.*",
   response: "agents.response.*.*",
 } as const;
+
+/** The subject of `key` in KV bucket `bucket`; `key` may end in a wildcard (`{agent}.*`, `>`). */
+export function kvSubject(bucket: string, key: string): string {
+  return `$KV.${bucket}.${key}`;
+}
+
+/** Whether `subject` is a natter subject or filter: `agents`, then tokens or `*`, optionally ending in `>`. */
+export function isSubjectFilter(subject: string): boolean {
+  const tokens = subject.split(".");
+  if (tokens[0] !== ROOT) return false;
+  if (tokens.at(-1) === ">" && tokens.length > 1) tokens.pop();
+  return tokens.slice(1).every((t) => t === "*" || isSubjectToken(t));
+}
 
 /** A subject taken apart: which channel it is and the agents it names. */
 export type ParsedSubject =

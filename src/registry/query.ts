@@ -2,6 +2,8 @@ import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { Logger } from "../logger.ts";
 import { decodeRecord, type AgentRecord, type AgentStatus } from "../protocol/record.ts";
+import { kvSubject } from "../protocol/subjects.ts";
+import { kvStreamName } from "../protocol/tokens.ts";
 
 /** An agent as the registry sees it: all its live instances together. */
 export interface AgentInfo {
@@ -38,8 +40,8 @@ export interface RegistryHandle {
  */
 export async function listInstances(bus: RegistryHandle, log?: Logger, agent?: string): Promise<AgentRecord[]> {
   const bucket = bus.config.registryBucket;
-  const consumer = await bus.js.consumers.get(`KV_${bucket}`, {
-    filter_subjects: `$KV.${bucket}.${agent ? `${agent}.*` : ">"}`,
+  const consumer = await bus.js.consumers.get(kvStreamName(bucket), {
+    filter_subjects: kvSubject(bucket, agent ? `${agent}.*` : ">"),
     deliver_policy: DeliverPolicy.LastPerSubject,
   });
   const expected = (await consumer.info(true)).num_pending;

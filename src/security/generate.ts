@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createUser, fromSeed } from "@nats-io/nkeys";
 import { ConfigError } from "../errors.ts";
 import { assertAgentName } from "../protocol/names.ts";
+import { DEFAULT_REGISTRY_BUCKET, DEFAULT_STREAM } from "../protocol/tokens.ts";
 import { agentPermissions, type PermissionScope } from "./permissions.ts";
 
 /** Name of the include file {@link generateAuth} writes. */
@@ -40,7 +41,7 @@ export interface GeneratedAuth {
  * subjects, an admin user, and the `authorization` block for nats-server. Existing seeds are kept, so it can re-run.
  */
 export function generateAuth(options: GenerateAuthOptions): GeneratedAuth {
-  const scope: PermissionScope = { stream: options.stream ?? "AGENTS", registryBucket: options.registryBucket ?? "natter-registry" };
+  const scope: PermissionScope = { stream: options.stream ?? DEFAULT_STREAM, registryBucket: options.registryBucket ?? DEFAULT_REGISTRY_BUCKET };
   const admin = assertAgentName(options.admin ?? "admin", "admin");
   const agents = [...new Set(options.agents.map((a) => assertAgentName(a, "agent")))];
   if (agents.includes(admin)) throw new ConfigError(`"${admin}" is the admin user's name; choose another with --admin`);

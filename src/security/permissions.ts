@@ -1,5 +1,6 @@
 import { assertAgentName } from "../protocol/names.ts";
-import { ALL_SUBJECT, CANCEL_SUBJECT, deadLetterSubject, directSubject, handoffsFrom, requestSubject, responseWildcard, SUBJECT_PATTERNS } from "../protocol/subjects.ts";
+import { kvStreamName } from "../protocol/tokens.ts";
+import { ALL_SUBJECT, CANCEL_SUBJECT, deadLetterSubject, directSubject, handoffsFrom, kvSubject, requestSubject, responseWildcard, SUBJECT_PATTERNS } from "../protocol/subjects.ts";
 
 /** Names of the stream and bucket whose API subjects an agent's permissions cover. */
 export interface PermissionScope {
@@ -29,7 +30,7 @@ export function agentInboxPrefix(agent: string): string {
  */
 export function agentPermissions(agent: string, scope: PermissionScope): UserPermissions {
   const { stream, registryBucket } = scope;
-  const kvStream = `KV_${registryBucket}`;
+  const kvStream = kvStreamName(registryBucket);
   const api = "$JS.API";
   return {
     publish: {
@@ -42,7 +43,7 @@ export function agentPermissions(agent: string, scope: PermissionScope): UserPer
         SUBJECT_PATTERNS.request,
         handoffsFrom(agent),
         deadLetterSubject(agent),
-        `$KV.${registryBucket}.${agent}.>`,
+        kvSubject(registryBucket, `${agent}.>`),
         `${api}.INFO`,
         `${api}.STREAM.INFO.${stream}`,
         `${api}.STREAM.INFO.${kvStream}`,

@@ -4,6 +4,8 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type Strea
 import type { Config } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { kvSubject } from "../protocol/subjects.ts";
+import { kvStreamName } from "../protocol/tokens.ts";
 import { msToNanos } from "./time.ts";
 
 // JetStream API error code for "stream name already in use" (not in the client's JetStreamApiCodes).
@@ -73,9 +75,9 @@ export function registryStreamConfig(config: Config): StreamConfig {
   const bucket = config.registryBucket;
   return {
     ...spec,
-    name: `KV_${bucket}`,
+    name: kvStreamName(bucket),
     description: `natter: the agent registry (KV bucket ${bucket}), one key per running instance: {agent}.{instanceId}`,
-    subjects: [`$KV.${bucket}.>`],
+    subjects: [kvSubject(bucket, ">")],
     max_age: msToNanos(config.registryTtlMs),
     duplicate_window: msToNanos(Math.min(config.registryTtlMs, 120_000)),
     num_replicas: config.replicas,
