@@ -1,3 +1,4 @@
+import { ValidationError } from "../errors.ts";
 import { assertAgentName } from "./names.ts";
 
 /** The channel every agent hears. */
@@ -17,7 +18,7 @@ export function requestSubject(agent: string): string {
 
 /** Where `agent`'s own requests are answered; `requestId` must be a single token. */
 export function responseSubject(agent: string, requestId: string): string {
-  if (!/^[^.*>\s]+$/.test(requestId)) throw new Error(`request id ${JSON.stringify(requestId)} is not a subject token`);
+  if (!/^[^.*>\s]+$/.test(requestId)) throw new ValidationError(`request id ${JSON.stringify(requestId)} is not a subject token`);
   return `agents.response.${assertAgentName(agent)}.${requestId}`;
 }
 
@@ -46,7 +47,7 @@ export const CANCEL_SUBJECT = "agents.cancel";
 
 /** Stored progress of request `requestId` made by `requester`; the stream sequence is the resume cursor. */
 export function progressSubject(requester: string, requestId: string): string {
-  if (!/^[^.*>\s]+$/.test(requestId)) throw new Error(`request id ${JSON.stringify(requestId)} is not a subject token`);
+  if (!/^[^.*>\s]+$/.test(requestId)) throw new ValidationError(`request id ${JSON.stringify(requestId)} is not a subject token`);
   return `agents.progress.${assertAgentName(requester, "requester")}.${requestId}`;
 }
 
