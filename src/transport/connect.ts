@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { AuthorizationError, connect, credsAuthenticator, nkeyAuthenticator, UserAuthenticationExpiredError, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Config } from "../config/config.ts";
 import { ConfigError, LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -95,9 +95,7 @@ function readSeed(path: string): Uint8Array {
 }
 
 function isAuthError(cause: unknown): boolean {
-  const err = cause as Error & { code?: string };
-  const text = `${err.name ?? ""} ${err.message ?? ""} ${err.code ?? ""}`.toLowerCase();
-  return /authori[sz]ation|authentication|auth_required|user_auth/.test(text);
+  return cause instanceof AuthorizationError || cause instanceof UserAuthenticationExpiredError;
 }
 
 function describeConnectFailure(config: Config, cause: unknown): NatterError {
