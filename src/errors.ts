@@ -127,7 +127,7 @@ export class RequestTimeoutError extends NatterError {
   }
 }
 
-/** The peer's handler failed; `code` is what the peer reported, or `handler_error` when natter does not know it. */
+/** The peer's handler failed; `code` is what the peer reported, or {@link ERROR_CODES.handler} when natter does not know it. */
 export class RemoteError extends NatterError {
   /** The agent whose handler failed. */
   readonly agent: string;

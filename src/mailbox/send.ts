@@ -1,9 +1,9 @@
-import type { MsgHdrs } from "@nats-io/transport-node";
+import { PermissionViolationError, type MsgHdrs } from "@nats-io/transport-node";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { checkSize } from "../protocol/size.ts";
-import { JetStreamNotEnabled } from "../transport/nats-errors.ts";
+import { causedBy, JetStreamNotEnabled } from "../transport/nats-errors.ts";
 
 /** Options of {@link publishEnvelope}. */
 export interface PublishOptions {
@@ -51,7 +51,7 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
         { cause },
       );
     }
-    const denied = /permissions violation/i.test((cause as Error).message);
+    const denied = causedBy(cause, PermissionViolationError);
     throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? LOCAL_ERROR_CODES.permissionDenied : LOCAL_ERROR_CODES.publishFailed, { cause });
   }
 }

@@ -20,6 +20,12 @@ const AWAY = [TimeoutError, ConnectionError, ClosedConnectionError, NoResponders
 /** Errors of the NATS client meaning the server said no. */
 const REFUSED = [JetStreamError, JetStreamApiError, JetStreamNotEnabled, DrainingConnectionError, RequestError, PermissionViolationError, ProtocolError];
 
+/** Whether `err`, or an error in its chain of causes, is a `type`: the client wraps the server's refusals. */
+export function causedBy<T extends Error>(err: unknown, type: new (...args: never[]) => T): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof type) return true;
+  return false;
+}
+
 /** Whether `err` is the NATS client's own error, and if so whether the server is away or refused; undefined for any other error. */
 export function natsFailure(err: unknown): "away" | "refused" | undefined {
   if (AWAY.some((type) => err instanceof type)) return "away";
