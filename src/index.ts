@@ -20,6 +20,7 @@ export {
   AbortedError,
 } from "./errors.ts";
 
+export type { ErrorCode } from "./errors.ts";
 export type { AgentDefinition, Handler } from "./agent/define.ts";
 export type { AgentContext, HandlerContext, SendOptions, RequestOptions, Sent, StreamedRequest } from "./agent/context.ts";
 export type { ProgressEvent } from "./mailbox/progress.ts";

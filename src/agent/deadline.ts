@@ -18,7 +18,7 @@ export function pastDeadline(envelope: Envelope): boolean {
   return left !== undefined && left <= 0;
 }
 
-/** The error a sender gets for work its deadline cut short (code `deadline_exceeded`). */
+/** The error a sender gets for work its deadline cut short (code {@link ERROR_CODES.deadlineExceeded}). */
 export function deadlineError(envelope: Envelope, what: string): NatterError {
   return new NatterError(`deadline ${envelope.deadline} passed ${what}`, ERROR_CODES.deadlineExceeded);
 }

@@ -1,5 +1,5 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import { NatterError, toError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError, RemoteError, toError, type ErrorCode } from "../errors.ts";
 import type { Delivery, Finish, MailboxHandlers } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
@@ -10,7 +10,7 @@ import { deadlineError, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
 
 /** Notice failures worth retrying: the stream or the connection is away for now (not a refusal that stays). */
-const PERMANENT_NOTICE_FAILURES = new Set(["permission_denied", "too_large"]);
+const PERMANENT_NOTICE_FAILURES: ReadonlySet<ErrorCode> = new Set([LOCAL_ERROR_CODES.permissionDenied, ERROR_CODES.tooLarge]);
 
 /**
  * Runs an agent's mailbox messages through its handlers: skips cancelled threads and expired messages, notifies
@@ -44,7 +44,7 @@ export class Deliveries implements MailboxHandlers {
     }
   }
 
-  /** A message past its deadline: terminated (never redelivered), and its sender told `deadline_exceeded`. */
+  /** A message past its deadline: terminated (never redelivered), and its sender told {@link ERROR_CODES.deadlineExceeded}. */
   #expired(delivery: Delivery, error: NatterError): Finish {
     const { envelope, seq, deliveryCount } = delivery;
     this.parts.log.info("message.expired", { id: envelope.id, from: envelope.from, seq, deliveries: deliveryCount, deadline: envelope.deadline, reason: error.message });
@@ -75,7 +75,7 @@ export class Deliveries implements MailboxHandlers {
     h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
     await publishBytes(bus.js, deadLetterSubject(definition.name), msg.data, `dlq-${envelope.id}`, { ...publishOptions(bus.config), headers: h });
     log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
-    const code = error instanceof NatterError ? error.code : ERROR_CODES.handler;
+    const code = error instanceof RemoteError ? error.peerCode : error instanceof NatterError ? error.code : ERROR_CODES.handler;
     await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
       log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
     );

@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.ts";
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import type { AgentContext, RequestOptions, Sent } from "./context.ts";
@@ -79,7 +79,7 @@ export function NatsAgentMixin<TBase extends Constructor<RunnableAgent>>(Base: T
 
     #nats(): AgentContext {
       const runtime = this.#host?.agents[0];
-      if (!runtime) throw new NatterError(`${this.name}: call connectNats() first`, "not_connected");
+      if (!runtime) throw new NatterError(`${this.name}: call connectNats() first`, LOCAL_ERROR_CODES.notConnected);
       return runtime.context;
     }
   };

@@ -55,7 +55,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
 }
 
 /**
- * The handler's answer, or `deadline_exceeded` at the request's deadline, whichever comes first: a caller is answered
+ * The handler's answer, or {@link ERROR_CODES.deadlineExceeded} at the request's deadline, whichever comes first: a caller is answered
  * at its deadline whatever the handler does (its signal fires then). A result that comes later is logged and dropped.
  */
 async function byDeadline(parts: RuntimeParts, request: Envelope, work: Promise<Reply>): Promise<Reply> {

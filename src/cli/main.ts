@@ -1,5 +1,7 @@
-import { AbortedError, AgentUnavailableError, ConfigError, NatterError, RequestTimeoutError, ValidationError } from "../errors.ts";
+import { AbortedError, NatterError, RemoteError } from "../errors.ts";
+import { JetStreamNotEnabled, natsFailure } from "../transport/nats-errors.ts";
 import { EXIT, EXIT_HELP } from "./args.ts";
+import { EXIT_BY_CODE } from "./exit-codes.ts";
 import type { Command } from "./command.ts";
 import { agentsCommand } from "./commands/agents.ts";
 import { replayCommand } from "./commands/replay.ts";
@@ -84,16 +86,15 @@ export async function runNatter(argv: readonly string[]): Promise<number> {
 
 /** The exit code and one line for anything a command threw; a stack only for bugs, and only at debug level. */
 function describeFailure(err: unknown, io: Io): [number, string] {
-  if (err instanceof ConfigError || err instanceof ValidationError) return [EXIT.usage, err.message];
-  if (err instanceof AgentUnavailableError || err instanceof RequestTimeoutError) return [EXIT.unavailable, err.message];
-  if (err instanceof AbortedError) return [EXIT.interrupted, "interrupted"];
-  if (err instanceof NatterError) return [err.code === "connect_failed" ? EXIT.unavailable : EXIT.failure, err.message];
+  if (err instanceof AbortedError) return [EXIT_BY_CODE[err.code], "interrupted"];
+  // A peer's code says why its handler failed, not how this command went.
+  if (err instanceof RemoteError) return [EXIT.failure, err.message];
+  if (err instanceof NatterError) return [EXIT_BY_CODE[err.code], err.message];
   const e = err instanceof Error ? err : new Error(String(err));
-  // Errors of the NATS client itself: the server said no, or went away.
-  if (/^(JetStream|Timeout|Connection|Closed|Drain|Request|NoResponders|Permission|Protocol)/.test(e.name)) {
-    const away = /^(Timeout|Connection|Closed|NoResponders)/.test(e.name);
-    const hint = e.name === "JetStreamNotEnabled" ? " (start nats-server with -js, or point NATS_URL at one that has JetStream)" : "";
-    return [away ? EXIT.unavailable : EXIT.failure, `NATS: ${e.message}${hint}`];
+  const nats = natsFailure(e);
+  if (nats) {
+    const hint = e instanceof JetStreamNotEnabled ? " (start nats-server with -js, or point NATS_URL at one that has JetStream)" : "";
+    return [nats === "away" ? EXIT.unavailable : EXIT.failure, `NATS: ${e.message}${hint}`];
   }
   return [EXIT.failure, io.env.NATTER_LOG_LEVEL === "debug" ? (e.stack ?? e.message) : `${e.message} (NATTER_LOG_LEVEL=debug shows where)`];
 }

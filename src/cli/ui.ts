@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { agentNameProblem } from "../protocol/names.ts";
 import { createLogger } from "../logger.ts";
 import { loadConfig } from "../config/config.ts";
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { DEFAULT_HUMAN, DEFAULT_UI_HOST, DEFAULT_UI_PORT } from "../ui/defaults.ts";
 import { stopOnSignal, waitForSignal } from "./signals.ts";
 import { takeWaitMs, WAIT_MS_HELP } from "./wait.ts";
@@ -38,13 +38,13 @@ export function parseUiFlags(argv: readonly string[]): v.InferOutput<typeof Flag
       raw.human = false;
       continue;
     }
-    if (flag !== "--port" && flag !== "--host" && flag !== "--human") throw new NatterError(`unknown argument ${arg}`, "usage");
+    if (flag !== "--port" && flag !== "--host" && flag !== "--human") throw new NatterError(`unknown argument ${arg}`, LOCAL_ERROR_CODES.usage);
     const value = inline ?? argv[++i];
-    if (value === undefined) throw new NatterError(`${flag} needs a value`, "usage");
+    if (value === undefined) throw new NatterError(`${flag} needs a value`, LOCAL_ERROR_CODES.usage);
     raw[flag.slice(2)] = value;
   }
   const result = v.safeParse(FlagsSchema, raw);
-  if (!result.success) throw new NatterError(result.issues[0]?.message ?? "invalid flags", "usage");
+  if (!result.success) throw new NatterError(result.issues[0]?.message ?? "invalid flags", LOCAL_ERROR_CODES.usage);
   return result.output;
 }
 

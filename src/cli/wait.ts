@@ -1,4 +1,4 @@
-import { NatterError } from "../index.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 
 /** Help line of `--wait-ms`, shared by the long-running commands. */
 export const WAIT_MS_HELP = `  --wait-ms N     while no NATS server answers, keep trying for N ms, then exit 1 (default: NATTER_CONNECT_WAIT_MS,
@@ -18,7 +18,7 @@ export function takeWaitMs(argv: readonly string[], fromConfig: number | undefin
       continue;
     }
     const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
-    if (value === undefined || !/^\d+$/.test(value)) throw new NatterError(`--wait-ms: expected a whole number of milliseconds, got ${JSON.stringify(value ?? "")}`, "usage");
+    if (value === undefined || !/^\d+$/.test(value)) throw new NatterError(`--wait-ms: expected a whole number of milliseconds, got ${JSON.stringify(value ?? "")}`, LOCAL_ERROR_CODES.usage);
     waitMs = Number(value);
   }
   return { waitMs, rest };

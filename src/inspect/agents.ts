@@ -1,4 +1,4 @@
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { groupAgents, listInstances, type AgentInfo } from "../registry/query.ts";
 import { RegistryView } from "../registry/view.ts";
 import type { Bus } from "../transport/bus.ts";
@@ -35,7 +35,7 @@ export interface AgentsWatch {
 export async function watchAgents(bus: Bus, options: WatchAgentsOptions): Promise<AgentsWatch> {
   const view = await RegistryView.open(bus, { ttlMs: bus.config.registryTtlMs, log: bus.log }).catch((err: unknown) => {
     if (!isStreamNotFound(err)) throw err;
-    throw new NatterError(`registry bucket ${bus.config.registryBucket} does not exist on this server: no natter agent has run against it yet`, "not_found", { cause: err });
+    throw new NatterError(`registry bucket ${bus.config.registryBucket} does not exist on this server: no natter agent has run against it yet`, LOCAL_ERROR_CODES.missing, { cause: err });
   });
   const current = (): AgentsSnapshot => ({ agents: groupAgents(view.records()), complete: true });
   const unsubscribe = view.onChange(() => options.onChange(current()));

@@ -1,6 +1,6 @@
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { DEAD_LETTER_HEADERS, HEADERS } from "../protocol/headers.ts";
+import { DEAD_LETTER_HEADERS, ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { parseSubject } from "../protocol/subjects.ts";
 import type { Channel, DeadLetterInfo, InspectedMessage } from "./types.ts";
 
@@ -24,7 +24,7 @@ export function inspectMessage(raw: RawMessage): InspectedMessage {
     invalid = raw.data.length === 0 ? "empty payload" : (err as Error).message;
   }
   const h = raw.headers;
-  const error = h?.has(HEADERS.error) ? { message: h.get(HEADERS.error), code: h.get(HEADERS.errorCode) || "handler_error" } : undefined;
+  const error = h?.has(HEADERS.error) ? { message: h.get(HEADERS.error), code: h.get(HEADERS.errorCode) || ERROR_CODES.handler } : undefined;
   return {
     seq: raw.seq,
     subject: raw.subject,

@@ -1,6 +1,6 @@
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type Consumer, type OrderedConsumerOptions } from "@nats-io/jetstream";
 import type { StoredCheck } from "../mailbox/progress.ts";
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Bus } from "../transport/bus.ts";
 import { isCoreOnlySubject, planFilter } from "./filter.ts";
 import { inspectMessage } from "./message.ts";
@@ -31,7 +31,7 @@ export async function* readStream(bus: Bus, options: ReadStreamOptions = {}): As
   const plan = planFilter(filter);
   const stream = bus.config.stream;
   if (filter.subject && isCoreOnlySubject(filter.subject)) {
-    throw new NatterError(`${filter.subject}: requests and responses are core NATS and never stored; follow them live with a tail`, "bad_filter");
+    throw new NatterError(`${filter.subject}: requests and responses are core NATS and never stored; follow them live with a tail`, LOCAL_ERROR_CODES.badFilter);
   }
   const lastSeq = (await streamInfo(bus)).state.last_seq;
   const consumer = await openOrderedConsumer(bus, filter, plan.filterSubject, DeliverPolicy.All);
@@ -78,22 +78,22 @@ export async function collectStream(bus: Bus, options: ReadStreamOptions = {}): 
   return out;
 }
 
-/** The stored message at `seq`; throws a NatterError (`not_found`) when there is none. */
+/** The stored message at `seq`; throws a NatterError ({@link LOCAL_ERROR_CODES.missing}) when there is none. */
 export async function getStoredMessage(bus: Bus, seq: number): Promise<InspectedMessage> {
   const stream = bus.config.stream;
   try {
     const m = await bus.jsm.streams.getMessage(stream, { seq });
-    if (!m) throw new NatterError(`stream ${stream} has no message with sequence ${seq}`, "not_found");
+    if (!m) throw new NatterError(`stream ${stream} has no message with sequence ${seq}`, LOCAL_ERROR_CODES.missing);
     return inspectMessage({ subject: m.subject, data: m.data, headers: m.header, seq: m.seq, time: m.time });
   } catch (err) {
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound) {
-      throw new NatterError(`stream ${stream} has no message with sequence ${seq} (deleted, expired or never stored)`, "not_found", { cause: err });
+      throw new NatterError(`stream ${stream} has no message with sequence ${seq} (deleted, expired or never stored)`, LOCAL_ERROR_CODES.missing, { cause: err });
     }
     throw err;
   }
 }
 
-/** The stream's info; a NatterError (`not_found`) that says so when it does not exist. */
+/** The stream's info; a NatterError ({@link LOCAL_ERROR_CODES.missing}) that says so when it does not exist. */
 async function streamInfo(bus: Bus) {
   const stream = bus.config.stream;
   try {
@@ -130,14 +130,14 @@ function consumerOptions(filter: MessageFilter, filterSubject: string | undefine
 
 function describeConsumerFailure(err: unknown, filterSubject: string | undefined, stream: string): Error {
   if (err instanceof JetStreamApiError && filterSubject && /filter/i.test(err.message)) {
-    return new NatterError(`subject ${filterSubject} is not stored in stream ${stream}: ${err.message}`, "bad_filter", { cause: err });
+    return new NatterError(`subject ${filterSubject} is not stored in stream ${stream}: ${err.message}`, LOCAL_ERROR_CODES.badFilter, { cause: err });
   }
   if (isStreamNotFound(err)) return missingStream(stream, err);
   return err instanceof Error ? err : new Error(String(err));
 }
 
 function missingStream(stream: string, cause: unknown): NatterError {
-  return new NatterError(`stream ${stream} does not exist on this server: no natter agent has run against it yet (or NATTER_STREAM names another stream)`, "not_found", { cause });
+  return new NatterError(`stream ${stream} does not exist on this server: no natter agent has run against it yet (or NATTER_STREAM names another stream)`, LOCAL_ERROR_CODES.missing, { cause });
 }
 
 /** Whether `err` says a stream (or the KV bucket behind one) does not exist. */

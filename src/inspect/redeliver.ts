@@ -1,4 +1,4 @@
-import { NatterError } from "../errors.ts";
+import { ERROR_CODES, NatterError } from "../errors.ts";
 import { publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { assertAgentName } from "../protocol/names.ts";
@@ -25,9 +25,9 @@ export async function prepareRedelivery(bus: Bus, seq: number, to: string): Prom
   assertAgentName(to, "to");
   const original = await getStoredMessage(bus, seq);
   const e = original.envelope;
-  if (!e) throw new NatterError(`message ${seq} on ${original.subject} is not a valid envelope (${original.invalid}); nothing to redeliver`, "bad_request");
+  if (!e) throw new NatterError(`message ${seq} on ${original.subject} is not a valid envelope (${original.invalid}); nothing to redeliver`, ERROR_CODES.badRequest);
   if (!REDELIVERABLE.has(e.type)) {
-    throw new NatterError(`message ${seq} is a ${e.type}; only direct messages, handoffs and notices (responses) can be redelivered into a mailbox`, "bad_request");
+    throw new NatterError(`message ${seq} is a ${e.type}; only direct messages, handoffs and notices (responses) can be redelivered into a mailbox`, ERROR_CODES.badRequest);
   }
   // A stale deadline would abort the re-run at once, so the copy has none.
   const { id: _id, timestamp: _timestamp, deadline: _deadline, ...rest } = e;

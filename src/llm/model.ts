@@ -1,4 +1,4 @@
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 
 /** A tool call the model asked for; `arguments` is the raw JSON text it wrote. */
 export interface ToolCall {
@@ -49,14 +49,14 @@ export interface ChatModel {
   complete(request: ChatRequest): Promise<ChatTurn>;
 }
 
-/** Why a model call failed, by who must act. */
+/** Why a model call failed, by who must act: the model's share of natter's error codes. */
 export const LLM_ERROR_CODES = {
-  unavailable: "llm_unavailable",
-  unknownModel: "llm_unknown_model",
-  timeout: "llm_timeout",
-  rateLimited: "llm_rate_limited",
-  server: "llm_server_error",
-  rejected: "llm_rejected",
+  unavailable: LOCAL_ERROR_CODES.llmUnavailable,
+  unknownModel: LOCAL_ERROR_CODES.llmUnknownModel,
+  timeout: LOCAL_ERROR_CODES.llmTimeout,
+  rateLimited: LOCAL_ERROR_CODES.llmRateLimited,
+  server: LOCAL_ERROR_CODES.llmServerError,
+  rejected: LOCAL_ERROR_CODES.llmRejected,
 } as const;
 
 /** A model call that failed after its retries; `code` is one of {@link LLM_ERROR_CODES}. */

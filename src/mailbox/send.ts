@@ -1,8 +1,9 @@
-import type { MsgHdrs } from "@nats-io/transport-node";
+import { PermissionViolationError, type MsgHdrs } from "@nats-io/transport-node";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { checkSize } from "../protocol/size.ts";
+import { causedBy, JetStreamNotEnabled } from "../transport/nats-errors.ts";
 
 /** Options of {@link publishEnvelope}. */
 export interface PublishOptions {
@@ -54,18 +55,18 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
       ...(options.headers ? { headers: options.headers } : {}),
     });
   } catch (cause) {
-    if ((cause as Error).name === "JetStreamNotEnabled") {
-      throw new NatterError(`nothing stored ${subject}: no JetStream stream captures it (is JetStream enabled and natter provisioned?)`, "no_stream", { cause });
+    if (cause instanceof JetStreamNotEnabled) {
+      throw new NatterError(`nothing stored ${subject}: no JetStream stream captures it (is JetStream enabled and natter provisioned?)`, LOCAL_ERROR_CODES.noStream, { cause });
     }
     // The stream discards new messages when full: the server refuses the publish, so say so plainly.
     if (/maximum (bytes|messages) exceeded/.test((cause as Error).message)) {
       throw new NatterError(
         `not stored on ${subject}: the mailbox stream is full (${(cause as Error).message}); the recipient is behind, try again later or raise NATTER_STREAM_MAX_BYTES`,
-        "stream_full",
+        LOCAL_ERROR_CODES.streamFull,
         { cause },
       );
     }
-    const denied = /permissions violation/i.test((cause as Error).message);
-    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? "permission_denied" : "publish_failed", { cause });
+    const denied = causedBy(cause, PermissionViolationError);
+    throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? LOCAL_ERROR_CODES.permissionDenied : LOCAL_ERROR_CODES.publishFailed, { cause });
   }
 }

@@ -2,7 +2,7 @@
 export const HEADERS = {
   /** A failed request: the error message. */
   error: "Natter-Error",
-  /** A failed request: the error's code (`handler_error`, `bad_request`, `overloaded`, …). */
+  /** A failed request: the error's code, one of {@link ERROR_CODES} (or a code of the process the handler ran in). */
   errorCode: "Natter-Error-Code",
   /** On a request: the requester follows stored progress, so the answer is stored too. */
   stream: "Natter-Stream",
@@ -10,23 +10,8 @@ export const HEADERS = {
   msgId: "Nats-Msg-Id",
 } as const;
 
-/** Error codes natter puts in {@link HEADERS.errorCode}. */
-export const ERROR_CODES = {
-  handler: "handler_error",
-  badRequest: "bad_request",
-  notFound: "no_handler",
-  overloaded: "overloaded",
-  aborted: "aborted",
-  /** The request's signature check failed (NATTER_VERIFY=enforce). */
-  unverified: "unverified",
-  /** The sender is over the receiver's NATTER_RATE_LIMIT. */
-  rateLimited: "rate_limited",
-  /** The message is over the receiver's NATTER_MAX_MESSAGE_BYTES. */
-  tooLarge: "too_large",
-  cancelled: "cancelled",
-  /** The message's `deadline` passed before it was handled (or, for a request, before the handler answered). */
-  deadlineExceeded: "deadline_exceeded",
-} as const;
+// The codes an agent puts in HEADERS.errorCode: defined with the error classes, which import nothing local.
+export { ERROR_CODES } from "../errors.ts";
 
 /** Headers of a dead letter: why and how often the original failed. */
 export const DEAD_LETTER_HEADERS = {

@@ -19,6 +19,7 @@ export {
   parseSubject,
 } from "./subjects.ts";
 
+export type { ErrorCode } from "../errors.ts";
 export type { Envelope, EnvelopeInput, MessageType } from "./envelope.ts";
 export type { AgentRecord, AgentStatus } from "./record.ts";
 export type { ParsedSubject } from "./subjects.ts";

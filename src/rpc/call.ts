@@ -1,7 +1,7 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AbortedError, AgentUnavailableError, NatterError, RemoteError, RequestTimeoutError, UnverifiedResponseError, ValidationError } from "../errors.ts";
+import { AbortedError, AgentUnavailableError, LOCAL_ERROR_CODES, NatterError, RemoteError, RequestTimeoutError, UnverifiedResponseError, ValidationError } from "../errors.ts";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { HEADERS } from "../protocol/headers.ts";
+import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { requestSubject, responseSubject, responseWildcard } from "../protocol/subjects.ts";
 import { checkSize } from "../protocol/size.ts";
 
@@ -183,10 +183,10 @@ export class Requester {
 export function interpretResponse(to: string, msg: Msg): Envelope | NatterError {
   const h = msg.headers;
   if (h?.code === 503) return new AgentUnavailableError(to);
-  if (h?.has(HEADERS.error)) return new RemoteError(to, h.get(HEADERS.error), h.get(HEADERS.errorCode) || "handler_error");
+  if (h?.has(HEADERS.error)) return new RemoteError(to, h.get(HEADERS.error), h.get(HEADERS.errorCode) || ERROR_CODES.handler);
   try {
     return decodeEnvelope(msg.data);
   } catch (err) {
-    return new RemoteError(to, `answered with an invalid envelope: ${(err as Error).message}`, "bad_response", { cause: err });
+    return new RemoteError(to, `answered with an invalid envelope: ${(err as Error).message}`, LOCAL_ERROR_CODES.badResponse, { cause: err });
   }
 }

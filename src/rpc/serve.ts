@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { MessageTooLargeError, NatterError, ValidationError, toError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, MessageTooLargeError, NatterError, RemoteError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
@@ -121,9 +121,7 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
       priority: request.priority,
     });
     const data = encodeEnvelope(response);
-    if (data.length > options.maxMessageBytes) {
-      throw new NatterError(`response is ${data.length} bytes, over the ${options.maxMessageBytes}-byte limit`, ERROR_CODES.tooLarge);
-    }
+    if (data.length > options.maxMessageBytes) throw new MessageTooLargeError(data.length, options.maxMessageBytes, "response");
     return { sent: { data, headers: options.sign?.(data) }, response };
   } catch (thrown) {
     const err = toError(thrown);
@@ -134,7 +132,8 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
 
 /** The error answer: code and message in headers, and in a signed body for requesters that check or cannot read headers. */
 function errorAnswer(agent: string, request: Envelope | undefined, err: Error, options: ServeOptions): Outcome {
-  const code = err instanceof NatterError && err.code !== "internal" ? err.code : ERROR_CODES.handler;
+  // A peer's failure passes on with the code the peer sent, known to natter or not.
+  const code = err instanceof RemoteError ? err.peerCode : err instanceof NatterError && err.code !== LOCAL_ERROR_CODES.internal ? err.code : ERROR_CODES.handler;
   const message = err.message.slice(0, 1000);
   const h = natsHeaders();
   h.set(HEADERS.error, message.replace(/[\r\n]+/g, " "));

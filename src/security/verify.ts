@@ -3,7 +3,7 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import type { KV } from "@nats-io/kv";
 import * as v from "valibot";
 import type { Config } from "../config/config.ts";
-import { ConfigError, NatterError } from "../errors.ts";
+import { ConfigError, LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
@@ -169,7 +169,7 @@ export class Verifier {
     // The sender may have registered a moment ago, before our watch caught up.
     const last = this.#lookedUp.get(name) ?? 0;
     if (Date.now() - last < LOOKUP_GAP_MS || this.#lookups.tryTake("") > 0) {
-      if (stored) throw new NatterError(`key of "${name}" not looked up yet (registry look-ups are limited to ${LOOKUPS_PER_SECOND}/s)`, "unavailable");
+      if (stored) throw new NatterError(`key of "${name}" not looked up yet (registry look-ups are limited to ${LOOKUPS_PER_SECOND}/s)`, LOCAL_ERROR_CODES.unavailable);
       return false;
     }
     this.#lookedUp.delete(name);

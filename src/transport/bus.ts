@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Config } from "../config/config.ts";
-import { ConfigError, NatterError } from "../errors.ts";
+import { ConfigError, LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { doneWithin } from "./bounded.ts";
 import { isJetStreamOff, JetStreamHealth } from "./health.ts";
@@ -89,7 +89,7 @@ export async function openBus(config: Config, options: OpenBusOptions = {}): Pro
   } catch (err) {
     if (owned) await nc.close();
     throw isJetStreamOff(err)
-      ? new NatterError(`jetstream is not enabled at ${config.servers.join(", ")} (start nats-server with -js, or point NATS_URL at one that has JetStream)`, "jetstream_disabled", { cause: err })
+      ? new NatterError(`jetstream is not enabled at ${config.servers.join(", ")} (start nats-server with -js, or point NATS_URL at one that has JetStream)`, LOCAL_ERROR_CODES.jetstreamDisabled, { cause: err })
       : err;
   }
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { AuthorizationError, connect, credsAuthenticator, nkeyAuthenticator, UserAuthenticationExpiredError, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Config } from "../config/config.ts";
-import { ConfigError, NatterError } from "../errors.ts";
+import { ConfigError, LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { retryDelayMs } from "./time.ts";
 
@@ -34,7 +34,7 @@ export async function connectNats(config: Config, options: ConnectOptions = {}):
     } catch (cause) {
       const failure = describeConnectFailure(config, cause);
       const left = waitMs - (Date.now() - started);
-      if (failure.code !== "connect_failed" || left <= 0) {
+      if (failure.code !== LOCAL_ERROR_CODES.connectFailed || left <= 0) {
         if (attempt === 1) throw failure;
         throw new NatterError(`${failure.message} (tried ${attempt} times over ${Math.round((Date.now() - started) / 1000)} s, the wait allowed ${waitMs} ms)`, failure.code, { cause });
       }
@@ -95,9 +95,7 @@ function readSeed(path: string): Uint8Array {
 }
 
 function isAuthError(cause: unknown): boolean {
-  const err = cause as Error & { code?: string };
-  const text = `${err.name ?? ""} ${err.message ?? ""} ${err.code ?? ""}`.toLowerCase();
-  return /authori[sz]ation|authentication|auth_required|user_auth/.test(text);
+  return cause instanceof AuthorizationError || cause instanceof UserAuthenticationExpiredError;
 }
 
 function describeConnectFailure(config: Config, cause: unknown): NatterError {
@@ -105,16 +103,16 @@ function describeConnectFailure(config: Config, cause: unknown): NatterError {
   const text = `${err.name ?? ""} ${err.message ?? ""} ${err.code ?? ""}`.toLowerCase();
   const where = config.servers.join(", ");
   if (isAuthError(cause)) {
-    return new NatterError(`authentication failed at ${where}: check NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY or NATS_CREDS`, "auth_failed", { cause });
+    return new NatterError(`authentication failed at ${where}: check NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY or NATS_CREDS`, LOCAL_ERROR_CODES.authFailed, { cause });
   }
   // A server that requires a client certificate drops the handshake without a reason; the client only sees a timeout.
   if (config.caFile !== undefined && config.certFile === undefined && /timeout|closed|reset/.test(text)) {
-    return new NatterError(`TLS connection to ${where} failed: ${err.message}; the server may require a client certificate (set NATS_CERT and NATS_KEY)`, "tls_failed", { cause });
+    return new NatterError(`TLS connection to ${where} failed: ${err.message}; the server may require a client certificate (set NATS_CERT and NATS_KEY)`, LOCAL_ERROR_CODES.tlsFailed, { cause });
   }
   if (/tls|certificate|ssl|self.signed/.test(text)) {
-    return new NatterError(`TLS handshake with ${where} failed: ${err.message} (check NATS_CA, NATS_CERT, NATS_KEY)`, "tls_failed", { cause });
+    return new NatterError(`TLS handshake with ${where} failed: ${err.message} (check NATS_CA, NATS_CERT, NATS_KEY)`, LOCAL_ERROR_CODES.tlsFailed, { cause });
   }
-  return new NatterError(`cannot connect to NATS at ${where}: ${err.message}`, "connect_failed", { cause });
+  return new NatterError(`cannot connect to NATS at ${where}: ${err.message}`, LOCAL_ERROR_CODES.connectFailed, { cause });
 }
 
 async function logStatus(nc: NatsConnection, config: Config, log: Logger): Promise<void> {

@@ -4,7 +4,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 
 /** How to get nats-server, for the error when it is missing. */
 const NATS_SERVER_INSTALL_HINT =
@@ -31,14 +31,14 @@ export interface EmbeddedServerOptions {
   startTimeoutMs?: number;
 }
 
-/** Path of the nats-server binary; a NatterError (code `not_installed`) saying how to install it when there is none. */
+/** Path of the nats-server binary; a NatterError (code {@link LOCAL_ERROR_CODES.notInstalled}) saying how to install it when there is none. */
 export function findNatsServer(env: Record<string, string | undefined> = process.env): string {
   if (env.NATS_SERVER_BIN && !existsSync(env.NATS_SERVER_BIN)) {
-    throw new NatterError(`nats-server is not installed at NATS_SERVER_BIN=${env.NATS_SERVER_BIN}: ${NATS_SERVER_INSTALL_HINT}`, "not_installed");
+    throw new NatterError(`nats-server is not installed at NATS_SERVER_BIN=${env.NATS_SERVER_BIN}: ${NATS_SERVER_INSTALL_HINT}`, LOCAL_ERROR_CODES.notInstalled);
   }
   const candidates = [env.NATS_SERVER_BIN, ...(env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, "nats-server")), "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
   const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found) throw new NatterError(`nats-server is not installed: ${NATS_SERVER_INSTALL_HINT}`, "not_installed");
+  if (!found) throw new NatterError(`nats-server is not installed: ${NATS_SERVER_INSTALL_HINT}`, LOCAL_ERROR_CODES.notInstalled);
   return found;
 }
 
@@ -66,7 +66,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   try {
     text = readFileSync(source, "utf8");
   } catch (cause) {
-    throw new NatterError(`cannot read nats-server config ${source}: ${(cause as Error).message}`, "config", { cause });
+    throw new NatterError(`cannot read nats-server config ${source}: ${(cause as Error).message}`, LOCAL_ERROR_CODES.config, { cause });
   }
   const [port, httpPort] = (await freePorts(2)) as [number, number];
   const dir = mkdtempSync(join(tmpdir(), "natter-embedded-"));
@@ -89,7 +89,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
       const log = existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-1500) : "";
       proc.kill("SIGKILL");
       cleanup();
-      throw new NatterError(`embedded nats-server ${alive ? "did not start in time" : `exited with code ${proc.exitCode}`}; its log: ${log}`, "unavailable");
+      throw new NatterError(`embedded nats-server ${alive ? "did not start in time" : `exited with code ${proc.exitCode}`}; its log: ${log}`, LOCAL_ERROR_CODES.unavailable);
     }
     await sleep(50);
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TimeoutError } from "@nats-io/transport-node";
 import { JetStreamApiError } from "@nats-io/jetstream";
-import { NatterError } from "../errors.ts";
+import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
 /** 10005 "no suitable peers for placement": fewer JetStream servers known than the stream's replicas. */
@@ -43,7 +43,7 @@ function lacksPeers(err: unknown): boolean {
 
 /**
  * Runs `work`, and again with backoff (0.25 s doubling to 5 s) while it fails because JetStream is not ready;
- * past the deadline, throws a NatterError ("unavailable") that names the setting and the last error.
+ * past the deadline, throws a NatterError ({@link LOCAL_ERROR_CODES.unavailable}) that names the setting and the last error.
  */
 export async function retryUntilReady<T>(what: string, work: () => Promise<T>, options: ReadyOptions): Promise<T> {
   const started = Date.now();
@@ -59,7 +59,7 @@ export async function retryUntilReady<T>(what: string, work: () => Promise<T>, o
           `${what}: JetStream was not ready after ${attempt} ${attempt === 1 ? "attempt" : "attempts"} in ${Math.round(elapsedMs / 1000)} s (${options.deadlineSetting}=${options.deadlineMs}): ${(err as Error).message}. ` +
             "A cluster that has just started needs a majority of its nodes up to elect a leader; check that they are running and can reach each other." +
             (lacksPeers(err) ? " The stream's replicas (NATTER_REPLICAS) need that many JetStream servers up in the cluster." : ""),
-          "unavailable",
+          LOCAL_ERROR_CODES.unavailable,
           { cause: err },
         );
       }

@@ -1,4 +1,4 @@
-import { AbortedError } from "../errors.ts";
+import { AbortedError, LOCAL_ERROR_CODES } from "../errors.ts";
 import { defineAgent, type AgentDefinition } from "../agent/define.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { NatterError } from "../errors.ts";
@@ -55,10 +55,10 @@ export class HumanDesk {
     return [...this.#open.values()].map((o) => o.question);
   }
 
-  /** Answers question `id`; throws a NatterError (code `not_found`) when nothing waits under that id. */
+  /** Answers question `id`; throws a NatterError (code {@link LOCAL_ERROR_CODES.missing}) when nothing waits under that id. */
   answer(id: string, content: string): void {
     const open = this.#open.get(id);
-    if (!open) throw new NatterError(`no question "${id}" is waiting: it was answered already, withdrawn, or its asker gave up`, "not_found");
+    if (!open) throw new NatterError(`no question "${id}" is waiting: it was answered already, withdrawn, or its asker gave up`, LOCAL_ERROR_CODES.missing);
     open.answer(content);
   }
 

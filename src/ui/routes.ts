@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import * as v from "valibot";
 import type { AgentContext } from "../agent/context.ts";
-import { NatterError } from "../errors.ts";
+import { ERROR_CODES, LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { getStoredMessage } from "../inspect/read.ts";
 import { prepareRedelivery, redeliver } from "../inspect/redeliver.ts";
 import type { Logger } from "../logger.ts";
@@ -97,7 +97,7 @@ export function createApp(parts: ConsoleParts): Hono {
     const heard = traffic.get(c.req.param("id"));
     if (heard) return c.json(heard.message);
     const seq = Number(c.req.query("seq"));
-    if (!Number.isInteger(seq) || seq < 1) throw new NatterError(`message "${c.req.param("id")}" is no longer in the console's memory and has no stream sequence`, "not_found");
+    if (!Number.isInteger(seq) || seq < 1) throw new NatterError(`message "${c.req.param("id")}" is no longer in the console's memory and has no stream sequence`, LOCAL_ERROR_CODES.missing);
     return c.json(await getStoredMessage(bus, seq));
   });
 
@@ -115,7 +115,7 @@ export function createApp(parts: ConsoleParts): Hono {
 
   app.post("/api/answer", async (c) => {
     const body = parse(AnswerSchema, await json(c));
-    if (!desk) throw new NatterError("this console did not join as an agent (started with --no-human)", "bad_request");
+    if (!desk) throw new NatterError("this console did not join as an agent (started with --no-human)", ERROR_CODES.badRequest);
     desk.answer(body.id, body.content);
     return c.json({ ok: true });
   });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ALL_SUBJECT, deadLetterSubject, directSubject, handoffSubject, parseSubject, requestSubject, responseSubject } from "../../src/protocol/index.ts";
+import { ALL_SUBJECT, deadLetterSubject, directSubject, handoffSubject, parseSubject, progressSubject, requestSubject, responseSubject } from "../../src/protocol/index.ts";
+import { ValidationError } from "../../src/index.ts";
 
 test("subjects: built exactly as the seed names them", () => {
   assert.equal(ALL_SUBJECT, "agents.all");
@@ -34,4 +35,9 @@ test("subjects: refuse names that would change the subject's shape", () => {
   assert.throws(() => requestSubject(">"), /wildcard/);
   assert.throws(() => handoffSubject("A", "*"), /invalid to "\*"/);
   assert.throws(() => responseSubject("A", "x.y"), /not a subject token/);
+});
+
+test("subjects: a request id that is not one token is a ValidationError (code bad_request)", () => {
+  assert.throws(() => progressSubject("A", "x y"), (err: unknown) => err instanceof ValidationError && err.code === "bad_request");
+  assert.throws(() => responseSubject("A", "x.y"), ValidationError);
 });
