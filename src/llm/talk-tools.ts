@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import type { Envelope } from "../protocol/envelope.ts";
+import { NAME_PATTERN, NAME_TOKEN_RULE } from "../protocol/tokens.ts";
 import { tool, type Tool } from "./tools.ts";
 
 /** A peer as the registry shows it (the fields the model is told about). */
@@ -34,7 +35,7 @@ export const TALK_TOOL_NAMES = {
   askCapability: "ask_by_capability",
 } as const;
 
-const AgentName = v.pipe(v.string("must be an agent name"), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an agent name: 1-64 letters, digits, '-' or '_'"), v.description("exact name of the other agent"));
+const AgentName = v.pipe(v.string("must be an agent name"), v.regex(NAME_PATTERN, `must be an agent name: ${NAME_TOKEN_RULE}`), v.description("exact name of the other agent"));
 const Text = (what: string) => v.pipe(v.string(`must be a string`), v.minLength(1, "must not be empty"), v.description(what));
 
 /** Tools through which the model talks to other agents over NATS, bound to the handler context `ctx`. */

@@ -6,13 +6,16 @@ import { ValidationError } from "../errors.ts";
 
 /** One NATS subject token: no whitespace, no `.` (it separates tokens), no `*` or `>` (the wildcards). */
 const SUBJECT_TOKEN_RE = /^[^\s.*>]+$/;
-/** A token of names: letters, digits, `-` and `_`, a subset of a subject token that every NATS tool accepts. */
-const NAME_TOKEN_RE = /^[A-Za-z0-9_-]+$/;
-
 /** Longest message id, in characters. */
 export const MAX_ID_LENGTH = 128;
 /** Longest agent name, instance id, stream or bucket name, in characters. */
 export const MAX_NAME_LENGTH = 64;
+
+/** The characters of names: letters, digits, `-` and `_`, a subset of a subject token that every NATS tool accepts. */
+const NAME_CHARS = "A-Za-z0-9_-";
+const NAME_TOKEN_RE = new RegExp(`^[${NAME_CHARS}]+$`);
+/** An agent name as one pattern (1–64 name characters), for JSON Schema and other checkers that take a regex. */
+export const NAME_PATTERN = new RegExp(`^[${NAME_CHARS}]{1,${MAX_NAME_LENGTH}}$`);
 
 /** Whether `value` is one non-empty NATS subject token: no whitespace, `.`, `*` or `>`. */
 export function isSubjectToken(value: string): boolean {
