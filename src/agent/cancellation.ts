@@ -12,6 +12,7 @@ export class Cancellation {
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #ended = false;
 
   /** `deadline`: epoch milliseconds at which the run's signal fires, if any. */
   constructor(
@@ -46,6 +47,7 @@ export class Cancellation {
 
   /** The run is over: a deadline timer still waiting is dropped, so a far deadline holds nothing until then. */
   end(): void {
+    this.#ended = true;
     this.#clearTimer();
   }
 
@@ -55,7 +57,8 @@ export class Cancellation {
    * the run, and {@link end} clears it.
    */
   #armDeadline(): void {
-    if (this.deadline === undefined) return;
+    // A signal first asked for after the run ended (work the handler left running) gets no timer nobody would clear.
+    if (this.deadline === undefined || this.#ended) return;
     const left = this.deadline - Date.now();
     // Node fires a timer longer than 2^31 - 1 ms (about 24.8 days) at once: such a deadline cannot come first.
     if (left > MAX_TIMER_MS) return;

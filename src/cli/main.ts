@@ -1,5 +1,5 @@
 import { AbortedError, NatterError, RemoteError } from "../errors.ts";
-import { JetStreamNotEnabled, natsFailure } from "../transport/nats-errors.ts";
+import { isJetStreamNotEnabled, natsFailure } from "../transport/nats-errors.ts";
 import { EXIT, EXIT_HELP } from "./args.ts";
 import { EXIT_BY_CODE } from "./exit-codes.ts";
 import type { Command } from "./command.ts";
@@ -86,14 +86,15 @@ export async function runNatter(argv: readonly string[]): Promise<number> {
 
 /** The exit code and one line for anything a command threw; a stack only for bugs, and only at debug level. */
 function describeFailure(err: unknown, io: Io): [number, string] {
-  if (err instanceof AbortedError) return [EXIT_BY_CODE[err.code], "interrupted"];
+  if (err instanceof AbortedError) return [EXIT.interrupted, "interrupted"];
   // A peer's code says why its handler failed, not how this command went.
   if (err instanceof RemoteError) return [EXIT.failure, err.message];
-  if (err instanceof NatterError) return [EXIT_BY_CODE[err.code], err.message];
+  // A code outside the table (a plain JavaScript caller, a cast) still fails the command.
+  if (err instanceof NatterError) return [EXIT_BY_CODE[err.code] ?? EXIT.failure, err.message];
   const e = err instanceof Error ? err : new Error(String(err));
   const nats = natsFailure(e);
   if (nats) {
-    const hint = e instanceof JetStreamNotEnabled ? " (start nats-server with -js, or point NATS_URL at one that has JetStream)" : "";
+    const hint = isJetStreamNotEnabled(e) ? " (start nats-server with -js, or point NATS_URL at one that has JetStream)" : "";
     return [nats === "away" ? EXIT.unavailable : EXIT.failure, `NATS: ${e.message}${hint}`];
   }
   return [EXIT.failure, io.env.NATTER_LOG_LEVEL === "debug" ? (e.stack ?? e.message) : `${e.message} (NATTER_LOG_LEVEL=debug shows where)`];

@@ -3,7 +3,7 @@ import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { checkSize } from "../protocol/size.ts";
-import { causedBy, JetStreamNotEnabled } from "../transport/nats-errors.ts";
+import { causedBy, isJetStreamNotEnabled } from "../transport/nats-errors.ts";
 
 /** Options of {@link publishEnvelope}. */
 export interface PublishOptions {
@@ -55,7 +55,7 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
       ...(options.headers ? { headers: options.headers } : {}),
     });
   } catch (cause) {
-    if (cause instanceof JetStreamNotEnabled) {
+    if (isJetStreamNotEnabled(cause)) {
       throw new NatterError(`nothing stored ${subject}: no JetStream stream captures it (is JetStream enabled and natter provisioned?)`, LOCAL_ERROR_CODES.noStream, { cause });
     }
     // The stream discards new messages when full: the server refuses the publish, so say so plainly.

@@ -117,7 +117,8 @@ export class RegistryView {
 
   /**
    * Watch first, then list: an update racing the listing is applied after it, so the newest value wins.
-   * The listing lacks what the server has expired, so a reload forgets stale entries kept past the TTL.
+   * The listing lacks what the server has expired, so a reload keeps the stale entries it holds (until `keepMs`)
+   * and replaces the rest with the listing.
    */
   async #load(): Promise<AsyncIterable<KvEntry> & { stop(): void }> {
     const { agent } = this.options;
@@ -125,7 +126,11 @@ export class RegistryView {
     try {
       const listed = await listInstances(this.bus, this.options.log, agent);
       const names = new Set(this.#byName.keys());
-      this.#byName.clear();
+      const now = Date.now();
+      for (const [name, held] of this.#byName) {
+        for (const [key, h] of held) if (!this.#isStale(h.heardAt, now)) held.delete(key);
+        if (held.size === 0) this.#byName.delete(name);
+      }
       for (const r of listed) this.#set(r.name, registryKey(r.name, r.instanceId), r);
       for (const name of this.#byName.keys()) names.add(name);
       for (const name of names) this.#changed(name);

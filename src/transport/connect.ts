@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AuthorizationError, connect, credsAuthenticator, nkeyAuthenticator, UserAuthenticationExpiredError, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { AuthorizationError, connect, credsAuthenticator, nkeyAuthenticator, ProtocolError, UserAuthenticationExpiredError, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Config } from "../config/config.ts";
 import { ConfigError, LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -95,7 +95,9 @@ function readSeed(path: string): Uint8Array {
 }
 
 function isAuthError(cause: unknown): boolean {
-  return cause instanceof AuthorizationError || cause instanceof UserAuthenticationExpiredError;
+  if (cause instanceof AuthorizationError || cause instanceof UserAuthenticationExpiredError) return true;
+  // The client has classes for three of the server's auth refusals; others (e.g. "User Authentication Revoked") come as a ProtocolError.
+  return cause instanceof ProtocolError && /authenticat|authori[sz]/i.test(cause.message);
 }
 
 function describeConnectFailure(config: Config, cause: unknown): NatterError {

@@ -12,8 +12,13 @@ import {
   TimeoutError,
 } from "@nats-io/transport-node";
 
-/** The client's error for a server (or account) without JetStream. */
-export const JetStreamNotEnabled = jserrors.JetStreamNotEnabled;
+/** The client's error for a server (or account) without JetStream; typed here, as its declared type is internal. */
+const JetStreamNotEnabled: new (...args: never[]) => Error = jserrors.JetStreamNotEnabled;
+
+/** Whether `err` is the client's error for a server (or account) without JetStream. */
+export function isJetStreamNotEnabled(err: unknown): boolean {
+  return err instanceof JetStreamNotEnabled;
+}
 
 /** Errors of the NATS client meaning the server or the peer is away or slow: waiting may help. */
 const AWAY = [TimeoutError, ConnectionError, ClosedConnectionError, NoRespondersError];

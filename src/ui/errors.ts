@@ -31,7 +31,8 @@ export interface ApiFailure {
 /** Maps anything thrown by a handler to a status and a message a person can act on. */
 export function toApiFailure(err: unknown): ApiFailure {
   if (err instanceof NatterError) {
-    const status = STATUS_BY_CODE[err.code];
+    // A code outside the table (a plain JavaScript caller, a cast) is a server error.
+    const status = STATUS_BY_CODE[err.code] ?? 500;
     return { status: status === 500 && err instanceof RemoteError ? 502 : status, body: { error: err.message } };
   }
   return { status: 500, body: { error: `internal error: ${err instanceof Error ? err.message : String(err)}` } };

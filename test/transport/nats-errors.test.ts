@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClosedConnectionError, NoRespondersError, PermissionViolationError, RequestError, TimeoutError } from "@nats-io/transport-node";
 import { JetStreamApiError } from "@nats-io/jetstream";
-import { causedBy, JetStreamNotEnabled, natsFailure } from "../../src/transport/nats-errors.ts";
+import { jserrors } from "@nats-io/jetstream/internal";
+import { causedBy, isJetStreamNotEnabled, natsFailure } from "../../src/transport/nats-errors.ts";
 
 test("nats errors: the client's own errors sort into away and refused, by class", () => {
   assert.equal(natsFailure(new TimeoutError()), "away");
@@ -10,7 +11,9 @@ test("nats errors: the client's own errors sort into away and refused, by class"
   assert.equal(natsFailure(new ClosedConnectionError()), "away");
   assert.equal(natsFailure(new RequestError("failed")), "refused");
   assert.equal(natsFailure(new PermissionViolationError("denied", "publish", "agents.all")), "refused");
-  assert.equal(natsFailure(new JetStreamNotEnabled("jetstream is not enabled")), "refused");
+  const off = new jserrors.JetStreamNotEnabled("jetstream is not enabled");
+  assert.equal(natsFailure(off), "refused");
+  assert.ok(isJetStreamNotEnabled(off) && !isJetStreamNotEnabled(new Error("jetstream is not enabled")));
   assert.equal(natsFailure(new JetStreamApiError({ code: 404, err_code: 10059, description: "stream not found" })), "refused");
 });
 
