@@ -58,7 +58,7 @@ export class HandlerSlots {
     log.debug("message.in", { id: envelope.id, type: envelope.type, from: envelope.from });
     try {
       const result = await handler();
-      log.info("message.done", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started) });
+      log.debug("message.done", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started) });
       return result;
     } catch (err) {
       log.warn("message.failed", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started), error: err });
