@@ -9,7 +9,8 @@ export function deadlineOf(envelope: Envelope): number | undefined {
 
 /** Milliseconds from now to `envelope`'s deadline (negative once past); undefined when it has none. */
 export function msToDeadline(envelope: Envelope): number | undefined {
-  return envelope.deadline === undefined ? undefined : Date.parse(envelope.deadline) - Date.now();
+  const at = deadlineOf(envelope);
+  return at === undefined ? undefined : at - Date.now();
 }
 
 /** Whether `envelope` has a deadline and it has passed: its work is pointless now and must not start. */

@@ -1,13 +1,10 @@
 import { NoRespondersError } from "@nats-io/transport-node";
-import { isJetStreamNotEnabled } from "./nats-errors.ts";
+import { anyCause, isJetStreamNotEnabled } from "./nats-errors.ts";
 import type { Logger } from "../logger.ts";
 
 /** Whether `err` says the server has no JetStream: the client's own error, or no one answering its API (503). */
 export function isJetStreamOff(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (isJetStreamNotEnabled(e) || e instanceof NoRespondersError || /no responders/i.test(e.message)) return true;
-  }
-  return false;
+  return anyCause(err, (e) => isJetStreamNotEnabled(e) || e instanceof NoRespondersError || /no responders/i.test(e.message));
 }
 
 /**

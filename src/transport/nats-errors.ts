@@ -25,10 +25,15 @@ const AWAY = [TimeoutError, ConnectionError, ClosedConnectionError, NoResponders
 /** Errors of the NATS client meaning the server said no. */
 const REFUSED = [JetStreamError, JetStreamApiError, JetStreamNotEnabled, DrainingConnectionError, RequestError, PermissionViolationError, ProtocolError];
 
+/** Whether `err`, or an error in its chain of causes, passes `test`: the client and natter wrap what the server said. */
+export function anyCause(err: unknown, test: (e: Error) => boolean): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (test(e)) return true;
+  return false;
+}
+
 /** Whether `err`, or an error in its chain of causes, is a `type`: the client wraps the server's refusals. */
 export function causedBy<T extends Error>(err: unknown, type: new (...args: never[]) => T): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof type) return true;
-  return false;
+  return anyCause(err, (e) => e instanceof type);
 }
 
 /** Whether `err` is the NATS client's own error, and if so whether the server is away or refused; undefined for any other error. */

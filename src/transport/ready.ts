@@ -3,6 +3,7 @@ import { TimeoutError } from "@nats-io/transport-node";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { anyCause } from "./nats-errors.ts";
 
 /** 10005 "no suitable peers for placement": fewer JetStream servers known than the stream's replicas. */
 const NO_PEERS_FOR_PLACEMENT = 10005;
@@ -29,16 +30,11 @@ export interface ReadyOptions {
  * A cluster that has just started drops API requests (a timeout) or refuses them until it has elected a meta leader.
  */
 export function isJetStreamNotReady(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof TimeoutError) return true;
-    if (e instanceof JetStreamApiError && NOT_READY_CODES.has(e.code)) return true;
-  }
-  return false;
+  return anyCause(err, (e) => e instanceof TimeoutError || (e instanceof JetStreamApiError && NOT_READY_CODES.has(e.code)));
 }
 
 function lacksPeers(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof JetStreamApiError && e.code === NO_PEERS_FOR_PLACEMENT) return true;
-  return false;
+  return anyCause(err, (e) => e instanceof JetStreamApiError && e.code === NO_PEERS_FOR_PLACEMENT);
 }
 
 /**
