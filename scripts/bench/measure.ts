@@ -7,6 +7,8 @@ const WARM_UP_MS = 1000;
 export interface Samples {
   latenciesMs: number[];
   elapsedMs: number;
+  /** Operations run unmeasured before, to warm up (see {@link warmUp}). */
+  warmUps?: number;
 }
 
 /** p50, p99 and operations per second of `samples`. */
@@ -32,8 +34,8 @@ export async function sequential(count: number, op: () => Promise<unknown>): Pro
  */
 export async function alternate<K extends string>(count: number, ops: Record<K, () => Promise<unknown>>, slices = 5): Promise<Record<K, Samples>> {
   const keys = Object.keys(ops) as K[];
-  for (const k of keys) await warmUp(ops[k]);
-  const out = Object.fromEntries(keys.map((k) => [k, { latenciesMs: [], elapsedMs: 0 }])) as unknown as Record<K, Samples>;
+  const out = Object.fromEntries(keys.map((k) => [k, { latenciesMs: [], elapsedMs: 0, warmUps: 0 }])) as unknown as Record<K, Samples>;
+  for (const k of keys) out[k].warmUps = await warmUp(ops[k]);
   const per = Math.max(1, Math.ceil(count / slices));
   for (let s = 0; s < slices; s++) {
     for (const k of keys) {
@@ -47,11 +49,13 @@ export async function alternate<K extends string>(count: number, ops: Record<K, 
 
 /**
  * Runs `op` for WARM_UP_MS (at least 20, at most 5000 times) before it is measured, so the JIT has compiled
- * both sides' code paths; a fixed count would leave cheap operations cold and slow ones overlong.
+ * both sides' code paths; a fixed count would leave cheap operations cold and slow ones overlong. Returns how many ran.
  */
-async function warmUp(op: () => Promise<unknown>): Promise<void> {
+export async function warmUp(op: () => Promise<unknown>): Promise<number> {
   const until = performance.now() + WARM_UP_MS;
-  for (let i = 0; i < 5000 && (i < 20 || performance.now() < until); i++) await op();
+  let i = 0;
+  for (; i < 5000 && (i < 20 || performance.now() < until); i++) await op();
+  return i;
 }
 
 /** A promise with its resolver, for "wait until the handler saw it". */

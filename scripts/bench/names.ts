@@ -2,6 +2,8 @@
 
 /** Subject the raw responder answers on (case 1). */
 export const RAW_ECHO_SUBJECT = "bench.echo";
+/** Subject of the raw responder that parses and answers JSON, like an agent would (case 1, plain caller). */
+export const RAW_JSON_ECHO_SUBJECT = "bench.json-echo";
 /** The natter agent answering requests in a peer process (cases 1 and 6). */
 export const NATTER_ECHO_AGENT = "BenchEcho";
 /** Request payload of the round-trip cases. */

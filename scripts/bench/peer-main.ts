@@ -4,7 +4,7 @@ import { defineAgent, loadConfig, startHost } from "../../src/index.ts";
 import { startA2aServer } from "./a2a-server.ts";
 import type { PeerReady, PeerRole } from "./peer.ts";
 import { startScalePeer } from "./scale-peer.ts";
-import { RAW_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
+import { RAW_ECHO_SUBJECT, RAW_JSON_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
 
 type Stop = () => Promise<unknown>;
 
@@ -12,6 +12,20 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
   "raw-echo": async (url) => {
     const nc = await connect({ servers: url, name: "bench-raw-echo" });
     nc.subscribe(RAW_ECHO_SUBJECT, { callback: (err, msg) => void (err ? undefined : msg.respond(msg.data)) });
+    await nc.flush();
+    return { data: {}, stop: () => nc.drain() };
+  },
+  // What a hand-written JSON responder does: parse the request, answer with JSON naming it.
+  "raw-json-echo": async (url) => {
+    const nc = await connect({ servers: url, name: "bench-raw-json-echo" });
+    const encoder = new TextEncoder();
+    nc.subscribe(RAW_JSON_ECHO_SUBJECT, {
+      callback: (err, msg) => {
+        if (err) return;
+        const request = msg.json<{ id: string; from: string; content: string }>();
+        msg.respond(encoder.encode(JSON.stringify({ id: request.id, type: "response", to: request.from, content: request.content, inReplyTo: request.id, timestamp: new Date().toISOString() })));
+      },
+    });
     await nc.flush();
     return { data: {}, stop: () => nc.drain() };
   },
@@ -32,8 +46,12 @@ async function main(): Promise<void> {
   const url = process.env.NATS_URL ?? "";
   const { data, stop } = await start(url, JSON.parse(rawArgs ?? "{}") as Record<string, string | number>);
   process.on("message", (m) => {
-    if ((m as { type?: string }).type !== "stop") return;
-    void stop().finally(() => process.exit(0));
+    const type = (m as { type?: string }).type;
+    if (type === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type, value: user + system });
+    }
+    if (type === "stop") void stop().finally(() => process.exit(0));
   });
   process.send({ type: "ready", data });
 }

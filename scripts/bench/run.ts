@@ -34,7 +34,8 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
   const started = performance.now();
   const server = await startBenchServer();
   try {
-    const config = loadConfig({ NATS_URL: server.url, NATTER_LOG_LEVEL: process.env.NATTER_LOG_LEVEL ?? "warn" });
+    // Default settings, the log level included, unless the caller set them: the bench measures what users get.
+    const config = loadConfig({ ...process.env, NATS_URL: server.url });
     const ctx: BenchContext = { url: server.url, config, sizes: options.quick ? SIZES.quick : SIZES.full, progress };
     const rows: Row[] = [];
     rows.push(...(await requestCase(ctx)));

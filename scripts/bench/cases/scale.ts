@@ -35,6 +35,7 @@ export async function scaleCase(ctx: BenchContext, n: number): Promise<Row[]> {
       const nat = natPeer.ready;
       const base = "raw consumers+subs+KV";
       const perAgent = (r: typeof raw) => (Number(r.rss) - Number(r.baselineRss)) / n / 1024;
+      const heapPerAgent = (r: typeof raw) => (Number(r.heapUsed) - Number(r.baselineHeap)) / n / 1024;
       const big = n >= 1000;
       const rr = summarize(runs.raw);
       const nr = summarize(runs.natter);
@@ -43,6 +44,7 @@ export async function scaleCase(ctx: BenchContext, n: number): Promise<Row[]> {
         row(`4 scale ${n}: RSS`, "MB", "lower", Number(nat.rss) / MB, Number(raw.rss) / MB, base, big ? { on: "value", kind: "max", limit: 256 } : undefined),
         row(`4 scale ${n}: heap used`, "MB", "lower", Number(nat.heapUsed) / MB, Number(raw.heapUsed) / MB, base),
         row(`4 scale ${n}: RSS per agent`, "KB", "lower", perAgent(nat), perAgent(raw), base),
+        row(`4 scale ${n}: heap per agent`, "KB", "lower", heapPerAgent(nat), heapPerAgent(raw), base, big ? { on: "value", kind: "max", limit: 12 } : undefined),
         row(`4 scale ${n}: request random agent p50`, "ms", "lower", nr.p50, rr.p50, base),
         row(`4 scale ${n}: request random agent p99`, "ms", "lower", nr.p99, rr.p99, base),
       ];
