@@ -44,6 +44,13 @@ export class Limiter {
     return this.#releaser();
   }
 
+  /** A slot at once when one is free (its release function), else undefined: nothing waits, nothing is queued. */
+  take(): (() => void) | undefined {
+    if (this.#active >= this.max) return undefined;
+    this.#active++;
+    return this.#releaser();
+  }
+
   /** A slot, or undefined when the queue is full or `key` already holds half of it. */
   tryAcquire(key = ""): Promise<() => void> | undefined {
     if (this.#active >= this.max) {

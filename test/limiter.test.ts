@@ -28,3 +28,18 @@ test("limiter: one key may fill at most half of the queue; another still gets in
   await Promise.all([...queued, steady].map(async (p) => (await p!)()));
   await limiter.idle();
 });
+
+test("limiter: take gives a free slot at once and nothing when all are busy, without queueing", async () => {
+  const limiter = new Limiter(2, 4);
+  const a = limiter.take();
+  const b = limiter.take();
+  assert.ok(a && b);
+  assert.equal(limiter.take(), undefined, "no third slot");
+  assert.equal(limiter.queued, 0, "a refused take waits for nothing");
+  const waiter = limiter.acquire("x");
+  a();
+  (await waiter)();
+  b();
+  assert.equal(limiter.active, 0);
+  await limiter.idle();
+});

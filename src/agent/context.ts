@@ -3,7 +3,7 @@ import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
 import { readHistory, readProgress, type ProgressEvent, type StoredCheck } from "../mailbox/progress.ts";
-import { publishEnvelope, publishOptions, type PublishOptions } from "../mailbox/send.ts";
+import { publishCopy, publishEnvelope, publishOptions, type PublishOptions } from "../mailbox/send.ts";
 import { createEnvelope, HANDOFF_PRIORITY, newId, type Envelope, type MessageType } from "../protocol/envelope.ts";
 import { HEADERS } from "../protocol/headers.ts";
 import { assertAgentName } from "../protocol/names.ts";
@@ -178,22 +178,24 @@ interface ProgressTarget {
 
 /** Scope of the message a context is bound to: its thread and deadline pass on to what the handler sends. */
 interface Scope {
-  message?: Envelope;
-  /** A function when the signal is made on first use (see Cancellation). */
-  signal: AbortSignal | (() => AbortSignal);
+  message?: Envelope | undefined;
+  /** The handler run, whose signal is made on first use (see Cancellation); absent, the owner's signal. */
+  run?: Cancellation | undefined;
   deliveryCount: number;
   redelivered: boolean;
-  progress?: ProgressTarget;
+  progress?: ProgressTarget | undefined;
 }
+
+const UNBOUND: Scope = { deliveryCount: 1, redelivered: false };
 
 /** Implements {@link AgentContext}; {@link bind} derives the context of one handled message. */
 export class Context implements HandlerContext {
   readonly #owner: ContextOwner;
   readonly #scope: Scope;
 
-  constructor(owner: ContextOwner, scope?: Partial<Scope>) {
+  constructor(owner: ContextOwner, scope: Scope = UNBOUND) {
     this.#owner = owner;
-    this.#scope = { signal: owner.signal, deliveryCount: 1, redelivered: false, ...scope };
+    this.#scope = scope;
   }
 
   get name(): string {
@@ -206,9 +208,7 @@ export class Context implements HandlerContext {
     return this.#owner.log;
   }
   get signal(): AbortSignal {
-    const { signal } = this.#scope;
-    if (typeof signal !== "function") return signal;
-    return (this.#scope.signal = signal());
+    return this.#scope.run?.signal ?? this.#owner.signal;
   }
   get message(): Envelope {
     if (!this.#scope.message) throw new NatterError("this context is not handling a message");
@@ -222,15 +222,14 @@ export class Context implements HandlerContext {
   }
 
   /** A context bound to `message` and its handler run: sends inherit its thread and deadline; `signal` is the run's. */
-  bind(message: Envelope, run: Cancellation, extra: { deliveryCount?: number; redelivered?: boolean; streamed?: boolean } = {}): Context {
-    // Made on first use (see Cancellation): most handlers never look at their signal.
-    const signal = (): AbortSignal => run.signal;
+  bind(message: Envelope, run: Cancellation, extra?: { deliveryCount?: number; redelivered?: boolean; streamed?: boolean }): Context {
     return new Context(this.#owner, {
       message,
-      signal,
-      deliveryCount: extra.deliveryCount ?? 1,
-      redelivered: extra.redelivered ?? false,
-      ...(extra.streamed && message.type === "request" ? { progress: { subject: progressSubject(message.from, message.id), request: message } } : {}),
+      // Its signal is made on first use (see Cancellation): most handlers never look at it.
+      run,
+      deliveryCount: extra?.deliveryCount ?? 1,
+      redelivered: extra?.redelivered ?? false,
+      progress: extra?.streamed && message.type === "request" ? { subject: progressSubject(message.from, message.id), request: message } : undefined,
     });
   }
 
@@ -321,10 +320,13 @@ export class Context implements HandlerContext {
   async handoffToAgent(to: string, content: string, metadataOrOptions?: Record<string, unknown> | SendOptions, sendOptions?: SendOptions): Promise<Sent> {
     const options = sendOptionsOf(metadataOrOptions, sendOptions);
     const sent = await this.#store("handoff", to, content, metadataOf(metadataOrOptions, options), { priority: HANDOFF_PRIORITY, ...options });
-    // The tracking record is a copy; the mailbox copy above is the one that must not be lost.
-    await publishEnvelope(this.#owner.bus.js, handoffSubject(this.name, to), sent.envelope, this.#publishOptions(`handoff-${sent.envelope.id}`)).catch(
-      (err: unknown) => this.log.warn("handoff.record_failed", { id: sent.envelope.id, error: err }),
-    );
+    // The tracking record is a copy of the mailbox copy above, which is stored and acknowledged: it is sent without
+    // waiting for its own acknowledgement, so it costs the handoff (and the notice racing it) one publish, not a round trip.
+    try {
+      publishCopy(this.#owner.bus.nc, handoffSubject(this.name, to), sent.envelope, `handoff-${sent.envelope.id}`, this.#publishOptions());
+    } catch (err) {
+      this.log.warn("handoff.record_failed", { id: sent.envelope.id, error: err });
+    }
     return sent;
   }
 

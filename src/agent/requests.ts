@@ -58,9 +58,14 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
  * The handler's answer, or {@link ERROR_CODES.deadlineExceeded} at the request's deadline, whichever comes first: a caller is answered
  * at its deadline whatever the handler does (its signal fires then). A result that comes later is logged and dropped.
  */
-async function byDeadline(parts: RuntimeParts, request: Envelope, work: Promise<Reply>): Promise<Reply> {
+function byDeadline(parts: RuntimeParts, request: Envelope, work: Promise<Reply>): Promise<Reply> {
   const left = msToDeadline(request);
+  // Not async itself: most requests carry no deadline, and need no promise of their own for it.
   if (left === undefined || left > MAX_TIMER_MS) return work;
+  return raceDeadline(parts, request, work, left);
+}
+
+async function raceDeadline(parts: RuntimeParts, request: Envelope, work: Promise<Reply>, left: number): Promise<Reply> {
   let timer: NodeJS.Timeout | undefined;
   let late = false;
   const expired = new Promise<never>((_, reject) => {

@@ -26,6 +26,7 @@ export class HandlerSlots {
 
   constructor(readonly options: HandlerSlotsOptions) {
     this.#limiter = new Limiter(options.concurrency, options.maxQueued);
+    options.presence.track(() => ({ load: this.#limiter.active, handled: this.#handled }));
   }
 
   /** Handlers running now. */
@@ -47,14 +48,21 @@ export class HandlerSlots {
    * Runs a handler in a slot, senders taking turns. Mailbox work waits for one (the mailbox already bounds it);
    * requests and broadcasts queue up to a bound (one sender up to half of it), then are refused.
    */
-  async run<T>(handler: () => Promise<T> | T, envelope: Envelope, admission: Admission): Promise<T> {
-    const { agent, presence, log } = this.options;
+  run<T>(handler: () => Promise<T> | T, envelope: Envelope, admission: Admission): Promise<T> {
+    // A free slot is taken at once: no promise, no turn to wait for (the common case).
+    const free = this.#limiter.take();
+    if (free) return this.#inSlot(handler, envelope, free);
     // Keyed by sender: waiting work is served round robin across senders, so one sender cannot hold the slots.
     const slot = admission === "wait" ? this.#limiter.acquire(envelope.from) : this.#limiter.tryAcquire(envelope.from);
-    if (!slot) throw new NatterError(`agent "${agent}" is overloaded; try again later`, ERROR_CODES.overloaded);
-    const release = await slot;
+    if (!slot) return Promise.reject(new NatterError(`agent "${this.options.agent}" is overloaded; try again later`, ERROR_CODES.overloaded));
+    return slot.then((release) => this.#inSlot(handler, envelope, release));
+  }
+
+  async #inSlot<T>(handler: () => Promise<T> | T, envelope: Envelope, release: () => void): Promise<T> {
+    const { presence, log } = this.options;
     const started = performance.now();
-    presence.update({ status: "busy", load: this.#limiter.active });
+    // Load and the handled count are read when the entry is written (see Presence.track); only status changes here.
+    if (this.#limiter.active === 1) presence.update(BUSY);
     log.debug("message.in", { id: envelope.id, type: envelope.type, from: envelope.from });
     try {
       const result = await handler();
@@ -66,8 +74,10 @@ export class HandlerSlots {
     } finally {
       this.#handled++;
       release();
-      const load = this.#limiter.active;
-      presence.update({ load, handled: this.#handled, ...(load === 0 ? { status: "available" as const } : {}) });
+      if (this.#limiter.active === 0) presence.update(AVAILABLE);
     }
   }
 }
+
+const BUSY = { status: "busy" } as const;
+const AVAILABLE = { status: "available" } as const;

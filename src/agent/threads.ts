@@ -9,8 +9,8 @@ const REMEMBERED_CANCELLATIONS = 10_000;
 
 /** An agent's running handlers by thread, so a cancellation reaches them, and the threads recently cancelled. */
 export class ThreadCancellation {
-  /** Running handlers by thread. */
-  readonly #byThread = new Map<string, Set<Cancellation>>();
+  /** Running handlers by thread: one alone (the usual case, no Set made), or several. */
+  readonly #byThread = new Map<string, Cancellation | Set<Cancellation>>();
   /** Recently cancelled threads (bounded), so their queued and future messages are skipped. */
   readonly #cancelled = new Set<string>();
 
@@ -27,8 +27,9 @@ export class ThreadCancellation {
     if (this.#cancelled.size > REMEMBERED_CANCELLATIONS) this.#cancelled.delete(this.#cancelled.values().next().value!);
     const running = this.#byThread.get(thread);
     if (!running) return;
-    this.log.info("thread.cancelled", { thread, by, reason, running: running.size });
-    for (const c of running) c.abort(new AbortedError(`thread ${thread} cancelled by ${by}: ${reason}`));
+    const runs = running instanceof Set ? [...running] : [running];
+    this.log.info("thread.cancelled", { thread, by, reason, running: runs.length });
+    for (const c of runs) c.abort(new AbortedError(`thread ${thread} cancelled by ${by}: ${reason}`));
   }
 
   /** Runs `work` with a cancellation that fires when `outer` does, the message's thread is cancelled or its deadline passes. */
@@ -36,15 +37,28 @@ export class ThreadCancellation {
     const thread = envelope.threadId ?? envelope.id;
     const run = new Cancellation(outer, deadlineOf(envelope));
     if (this.#cancelled.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
-    let set = this.#byThread.get(thread);
-    if (!set) this.#byThread.set(thread, (set = new Set()));
-    set.add(run);
+    this.#add(thread, run);
     try {
       return await work(run);
     } finally {
       run.end();
-      set.delete(run);
-      if (set.size === 0) this.#byThread.delete(thread);
+      this.#remove(thread, run);
+    }
+  }
+
+  #add(thread: string, run: Cancellation): void {
+    const running = this.#byThread.get(thread);
+    if (!running) this.#byThread.set(thread, run);
+    else if (running instanceof Set) running.add(run);
+    else this.#byThread.set(thread, new Set([running, run]));
+  }
+
+  #remove(thread: string, run: Cancellation): void {
+    const running = this.#byThread.get(thread);
+    if (running === run) this.#byThread.delete(thread);
+    else if (running instanceof Set) {
+      running.delete(run);
+      if (running.size === 0) this.#byThread.delete(thread);
     }
   }
 }

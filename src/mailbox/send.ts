@@ -1,4 +1,4 @@
-import { PermissionViolationError, type MsgHdrs } from "@nats-io/transport-node";
+import { headers as natsHeaders, PermissionViolationError, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
@@ -69,4 +69,17 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
     const denied = causedBy(cause, PermissionViolationError);
     throw new NatterError(`could not store message on ${subject}: ${(cause as Error).message}`, denied ? LOCAL_ERROR_CODES.permissionDenied : LOCAL_ERROR_CODES.publishFailed, { cause });
   }
+}
+
+/**
+ * Sends `envelope` to a stored subject without waiting for the stream's acknowledgement: for copies whose original
+ * was stored and acknowledged already (a handoff's tracking record). The stream keeps it like any other message, with
+ * `msgID` as its de-duplication id, unless the server is away at that instant; throws only when it cannot be sent.
+ */
+export function publishCopy(nc: NatsConnection, subject: string, envelope: Envelope, msgID: string, options: Pick<PublishOptions, "maxMessageBytes" | "sign">): void {
+  const data = encodeEnvelope(envelope);
+  checkSize(data, options.maxMessageBytes);
+  const h = natsHeaders();
+  h.set("Nats-Msg-Id", msgID);
+  nc.publish(subject, data, { headers: options.sign ? options.sign(data, h) : h });
 }

@@ -21,6 +21,8 @@ export class Presence {
   /** A change other than status (group membership) waits to be written. */
   #membershipChanged = false;
   #closed = false;
+  /** Figures that change with every message, read when the entry is written rather than set per message. */
+  #stats: (() => Pick<AgentRecord, "load" | "handled">) | undefined;
 
   constructor(
     readonly kv: KV,
@@ -53,11 +55,16 @@ export class Presence {
     this.#timer = first;
   }
 
+  /** Reads load and the handled count from `stats` whenever the entry is written (heartbeats, status changes). */
+  track(stats: () => Pick<AgentRecord, "load" | "handled">): void {
+    this.#stats = stats;
+  }
+
   /** Changes fields; the write is coalesced with others close in time. */
   update(patch: Partial<Pick<AgentRecord, "status" | "load" | "handled" | "publicKey" | "groups">>): void {
     const statusChanged = patch.status !== undefined && patch.status !== this.#record.status;
     if (patch.groups !== undefined) this.#membershipChanged = true;
-    // In place, not a copy: this runs twice for every message handled, and #put snapshots what it writes.
+    // In place, not a copy: status changes come with messages, and #put snapshots what it writes.
     Object.assign(this.#record, patch);
     if (statusChanged || patch.groups !== undefined) this.#schedule();
   }
@@ -71,7 +78,8 @@ export class Presence {
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     clearTimeout(this.#pending);
-    this.#record = { ...this.#record, status, load: 0 };
+    this.#record = { ...this.#record, ...this.#stats?.(), status, load: 0 };
+    this.#stats = undefined;
     const stored = await within(this.#writing.then(() => this.#put()), timeoutMs);
     if (stored !== true) this.log.warn("registry.write_failed", { key: this.key, error: stored === TIMED_OUT ? `no answer within ${timeoutMs} ms` : stored });
     return stored === true;
@@ -100,7 +108,7 @@ export class Presence {
   /** True when stored; else the error (logged here unless the entry is being stopped, which reports it). */
   async #put(): Promise<true | unknown> {
     this.#lastWrite = Date.now();
-    this.#record = { ...this.#record, lastHeartbeat: new Date().toISOString() };
+    this.#record = { ...this.#record, ...this.#stats?.(), lastHeartbeat: new Date().toISOString() };
     this.#writtenStatus = this.#record.status;
     this.#membershipChanged = false;
     try {

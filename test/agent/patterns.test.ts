@@ -5,6 +5,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AgentUnavailableError, connectClient, loadConfig, RemoteError, RequestTimeoutError, type Client } from "../../src/index.ts";
 import { createEnvelope, encodeEnvelope } from "../../src/protocol/index.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { Events, startHostProcess, type HostProcess } from "../helpers/hosts.ts";
 
 let srv: TestServer;
@@ -62,8 +63,9 @@ test("patterns: a handoff reaches the target at priority 1 and is recorded on ag
   assert.equal(handoff.from, "Alpha");
   assert.equal(handoff.content, "handed over by Alpha");
   const jsm = await jetstreamManager(nc);
-  const record = await jsm.streams.getMessage("AGENTS", { last_by_subj: "agents.handoff.Alpha.to.Beta" });
-  const envelope = record!.json<{ id: string; priority: number; type: string }>();
+  // The record is sent after the mailbox copy is stored, without waiting for its own acknowledgement.
+  const record = await eventually("the handoff record", () => jsm.streams.getMessage("AGENTS", { last_by_subj: "agents.handoff.Alpha.to.Beta" }).then((m) => m ?? undefined, () => undefined));
+  const envelope = record.json<{ id: string; priority: number; type: string }>();
   assert.equal(envelope.id, handoff.id);
   assert.equal(envelope.priority, 1);
 });

@@ -52,8 +52,12 @@ test("registry: status is busy while a handler runs and available after", async 
   const pending = client.requestFromAgent("Weather-Bot", "sleep:3000", { timeoutMs: 30_000 });
   const busy = await waitFor("busy", 2800, (a) => a.find((x) => x.name === "Weather-Bot")?.status === "busy");
   assert.equal(busy.agents.find((x) => x.name === "Weather-Bot")!.load, 1);
+  const before = busy.agents.find((x) => x.name === "Weather-Bot")!.instances[0]!.handled;
   await pending;
-  await waitFor("available again", 5000, (a) => a.find((x) => x.name === "Weather-Bot")?.status === "available");
+  const after = await waitFor("available again", 5000, (a) => a.find((x) => x.name === "Weather-Bot")?.status === "available");
+  const entry = after.agents.find((x) => x.name === "Weather-Bot")!;
+  assert.equal(entry.load, 0);
+  assert.equal(entry.instances[0]!.handled, before + 1, "the handled count includes the request just answered");
 });
 
 test("registry: a graceful stop marks the entry offline at once", async () => {
