@@ -53,7 +53,9 @@ export class Deliveries implements MailboxHandlers {
 
   /** The notice to send once the handler is done, for the mailbox to retry on its own; none for other types. */
   #tell(envelope: Envelope, content: string, metadata: Record<string, unknown>): Finish {
-    if (envelope.type !== "direct" && envelope.type !== "handoff") return {};
+    if (envelope.type !== "direct" && envelope.type !== "handoff") return NOTHING_AFTER;
+    // Nobody to tell: nothing to retry after the handler either.
+    if (envelope.notify === false || envelope.from === this.parts.definition.name) return NOTHING_AFTER;
     return {
       after: () =>
         this.#notify(envelope, content, metadata).catch((err: unknown) => {
@@ -130,6 +132,8 @@ export class Deliveries implements MailboxHandlers {
     await publishEnvelope(bus.js, directSubject(original.from), notice, publishOptions(bus.config, signer?.sign, `done-${original.id}`));
   }
 }
+
+const NOTHING_AFTER: Finish = Object.freeze({});
 
 /** Runs `handler` unless `envelope`'s deadline passed while it waited for a slot. */
 function unlessExpired<T>(envelope: Envelope, handler: () => Promise<T> | T): Promise<T> | T {

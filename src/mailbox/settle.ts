@@ -182,17 +182,26 @@ export interface SeqMemory<T> {
   readonly finished: BoundedSet;
 }
 
-/** A set that forgets its oldest entries past `limit`. */
+/**
+ * A set that forgets its oldest entries past `limit`. The order is kept in a ring, not by deleting from the front of
+ * a Set: each deletion there leaves a hole that every later "oldest" lookup walks over until the table is rebuilt.
+ */
 export class BoundedSet {
   readonly #items = new Set<number>();
-  constructor(readonly limit: number) {}
+  readonly #ring: Float64Array;
+  #next = 0;
+  constructor(readonly limit: number) {
+    this.#ring = new Float64Array(limit);
+  }
   has(n: number): boolean {
     return this.#items.has(n);
   }
   add(n: number): void {
-    this.#items.delete(n);
+    if (this.#items.has(n)) return;
+    if (this.#items.size >= this.limit) this.#items.delete(this.#ring[this.#next]!);
+    this.#ring[this.#next] = n;
+    this.#next = (this.#next + 1) % this.limit;
     this.#items.add(n);
-    if (this.#items.size > this.limit) this.#items.delete(this.#items.values().next().value!);
   }
 }
 
