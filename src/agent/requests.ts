@@ -18,7 +18,12 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
     onAnswer: (req, res, msg) => storeFinal(parts, req, res, msg),
     // A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
     // it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
-    repeatAnswersMs: bus.config.replayWindowMs,
+    // It re-sends only while it still waits. With signatures checked, a re-send is refused as a replay for as long as its
+    // timestamp passes (up to the replay window after it), so the answer is kept that long; without, it is kept until the
+    // request's deadline (a natter requester waits no longer), else for the default request timeout, at most the window.
+    repeatAnswersMs: screens?.verifier
+      ? (req) => bus.config.replayWindowMs + Math.max(0, Date.parse(req.timestamp) - Date.now())
+      : (req) => Math.min(bus.config.replayWindowMs, msToDeadline(req) ?? bus.config.requestTimeoutMs),
   };
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);

@@ -24,10 +24,11 @@ export interface ServeOptions {
   /** Told of every answer sent to a valid request, success or error. */
   onAnswer?: (request: Envelope, response: Envelope, msg: Msg) => void;
   /**
-   * Milliseconds to keep each answer and send it again when the very same request comes again on the same reply
-   * subject (a requester re-sending after a reconnect), instead of running or refusing it again. Off when absent.
+   * Milliseconds to keep the answer to `request` and send it again when the very same request comes again on the same
+   * reply subject (a requester re-sending after a reconnect), instead of running or refusing it again; 0 or less: not
+   * kept. An answer still being worked on is kept until it is sent. Off when absent.
    */
-  repeatAnswersMs?: number;
+  repeatAnswersMs?: (request: Envelope) => number;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface ServeOptions {
  */
 export function serveRequests(nc: NatsConnection, agent: string, handler: RequestHandler, options: ServeOptions): Subscription {
   const { log } = options;
-  const memory = options.repeatAnswersMs ? answerMemory(nc, agent, options.repeatAnswersMs) : undefined;
+  const memory = options.repeatAnswersMs ? answerMemory(nc, agent) : undefined;
   return nc.subscribe(requestSubject(agent), {
     queue: agent,
     callback: (err, msg) => {
@@ -53,11 +54,11 @@ export function serveRequests(nc: NatsConnection, agent: string, handler: Reques
  * request may reach any of them through the queue group. */
 const memories = new WeakMap<NatsConnection, Map<string, AnswerMemory>>();
 
-function answerMemory(nc: NatsConnection, agent: string, keepMs: number): AnswerMemory {
+function answerMemory(nc: NatsConnection, agent: string): AnswerMemory {
   let byAgent = memories.get(nc);
   if (!byAgent) memories.set(nc, (byAgent = new Map()));
   let memory = byAgent.get(agent);
-  if (!memory) byAgent.set(agent, (memory = new AnswerMemory(keepMs)));
+  if (!memory) byAgent.set(agent, (memory = new AnswerMemory()));
   return memory;
 }
 
@@ -80,13 +81,15 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
     send(msg, errorAnswer(agent, undefined, err as Error, options).sent, options);
     return;
   }
+  // A remembered answer goes only to `reply`, which the memory matched against the first request's reply subject;
+  // whatever it does not match is screened and handled below. That is why its cheap, non-cryptographic hash is enough.
   const earlier = memory?.recall(request.id, msg.data, reply);
   if (earlier) {
     log.info("rpc.repeated", { id: request.id, from: request.from, reason: "the same request came again (re-sent after a reconnect); it gets the same answer" });
     const again = await earlier;
     if (again) return send(msg, again, options);
   }
-  const remember = memory?.begin(request.id, msg.data, reply);
+  const remember = memory?.begin(request.id, msg.data, reply, options.repeatAnswersMs?.(request) ?? 0);
   let outcome: Outcome | undefined;
   try {
     outcome = await decide(agent, request, msg, handler, options);
