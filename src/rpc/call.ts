@@ -44,6 +44,8 @@ export interface CallOptions {
 export class Requester {
   #sub: Subscription | undefined;
   readonly #pending = new Map<string, Pending>();
+  /** Requests waiting, by the signal that abandons them (see #watch). */
+  readonly #bySignal = new WeakMap<AbortSignal, Set<Pending>>();
   #lastReconnect = Number.NEGATIVE_INFINITY;
   #status: AsyncIterator<unknown> | undefined;
 
@@ -73,18 +75,13 @@ export class Requester {
       const id = request.id;
       const cleanup = () => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        if (signal) this.#unwatch(signal, pending);
         this.#pending.delete(id);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new AbortedError(`request to "${to}" aborted`, { cause: signal?.reason }));
       };
       const timer = setTimeout(() => {
         cleanup();
         reject(new RequestTimeoutError(to, timeoutMs));
       }, timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
       const pending: Pending = {
         to,
         subject: requestSubject(to),
@@ -95,9 +92,35 @@ export class Requester {
         resolve: (env) => (cleanup(), resolve(env)),
         reject: (err) => (cleanup(), reject(err)),
       };
+      if (signal) this.#watch(signal, pending);
       this.#pending.set(id, pending);
       this.#send(pending);
     });
+  }
+
+  /**
+   * Rejects `pending` when `signal` fires. One listener per signal, however many requests wait on it: most share the
+   * agent's stop signal, and an abort listener added and removed per request cost more than the rest of sending it.
+   */
+  #watch(signal: AbortSignal, pending: Pending): void {
+    let waiting = this.#bySignal.get(signal);
+    if (!waiting) {
+      const set = (waiting = new Set());
+      this.#bySignal.set(signal, set);
+      signal.addEventListener(
+        "abort",
+        () => {
+          this.#bySignal.delete(signal);
+          for (const p of set) p.reject(new AbortedError(`request to "${p.to}" aborted`, { cause: signal.reason }));
+        },
+        { once: true },
+      );
+    }
+    waiting.add(pending);
+  }
+
+  #unwatch(signal: AbortSignal, pending: Pending): void {
+    this.#bySignal.get(signal)?.delete(pending);
   }
 
   #send(p: Pending): void {
