@@ -2,7 +2,7 @@ import { headers as natsHeaders } from "@nats-io/transport-node";
 import { LOCAL_ERROR_CODES, NatterError, RemoteError, toError, type ErrorCode } from "../errors.ts";
 import type { Delivery, Finish, MailboxHandlers } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope, publishOptions } from "../mailbox/send.ts";
-import { createEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { assembleEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { DEAD_LETTER_HEADERS, ERROR_CODES } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
 import type { Cancellation } from "./cancellation.ts";
@@ -117,7 +117,7 @@ export class Deliveries implements MailboxHandlers {
   async #notify(original: Envelope, content: string, metadata: Record<string, unknown>): Promise<void> {
     const { bus, definition, signer } = this.parts;
     if (original.notify === false || original.from === definition.name) return;
-    const notice = createEnvelope({
+    const notice = assembleEnvelope({
       type: "response",
       from: definition.name,
       to: original.from,

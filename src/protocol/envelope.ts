@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { nuid } from "@nats-io/transport-node";
 import { ValidationError } from "../errors.ts";
 import { AgentNameSchema } from "./names.ts";
+import { isId, isJsonObject, isMetadata, isName, isPriority, isTimestamp, isTimestampField, MAX_METADATA_DEPTH, nestsWithin } from "./envelope-check.ts";
 import { IdSchema } from "./tokens.ts";
 
 /** Every kind of message on the wire. */
@@ -16,17 +17,15 @@ const UNADDRESSED: ReadonlySet<MessageType> = new Set(["broadcast", "announcemen
 export const DEFAULT_PRIORITY = 3;
 /** Handoffs are urgent unless the sender says otherwise. */
 export const HANDOFF_PRIORITY = 1;
-/** Deepest nesting accepted in `metadata`. */
-export const MAX_METADATA_DEPTH = 32;
 
 const TimestampSchema = v.pipe(
   v.string("must be an ISO-8601 UTC timestamp string"),
-  v.check((s) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(s) && !Number.isNaN(Date.parse(s)), "must be an ISO-8601 UTC timestamp like 2026-01-31T12:00:00.000Z"),
+  v.check(isTimestamp, "must be an ISO-8601 UTC timestamp like 2026-01-31T12:00:00.000Z"),
 );
 
 const MetadataSchema = v.pipe(
-  v.custom<Record<string, unknown>>((m) => typeof m === "object" && m !== null && !Array.isArray(m), "must be a JSON object"),
-  v.check((m) => jsonDepth(m) <= MAX_METADATA_DEPTH, `must not nest deeper than ${MAX_METADATA_DEPTH} levels`),
+  v.custom<Record<string, unknown>>(isJsonObject, "must be a JSON object"),
+  v.check((m) => nestsWithin(m, MAX_METADATA_DEPTH), `must not nest deeper than ${MAX_METADATA_DEPTH} levels`),
 );
 
 // Named, with the transform's result type, so that the emitted declarations refer to these fields instead of copying
@@ -103,18 +102,100 @@ export function newId(): string {
 
 /** Builds a valid envelope, filling id, timestamp, priority and metadata; throws ValidationError on bad fields. */
 export function createEnvelope(input: EnvelopeInput): Envelope {
-  const value: Record<string, unknown> = { id: newId(), timestamp: new Date().toISOString(), metadata: {} };
-  for (const [key, val] of Object.entries(input)) if (val !== undefined) value[key] = val;
-  return validateEnvelope(value);
+  return validateEnvelope(filled(input));
+}
+
+/**
+ * Builds an envelope from fields natter took from an envelope it validated (names, ids, priority), checking only
+ * `content` and `metadata`, which may come from a handler; throws the ValidationError {@link createEnvelope} would.
+ */
+export function assembleEnvelope(input: EnvelopeInput): Envelope {
+  const value = filled(input);
+  return checkWith(value, true) ?? validateEnvelope(value);
 }
 
 /** Validates an already-parsed value as an envelope. */
 export function validateEnvelope(value: unknown): Envelope {
+  const checked = checkEnvelope(value);
+  if (checked) return checked;
   // valibot's object() accepts arrays; an envelope never is one.
   if (Array.isArray(value)) throw new ValidationError("invalid envelope: the envelope must be a JSON object, got an array");
+  // Only a bad envelope pays for valibot: its issues make the message.
   const result = v.safeParse(EnvelopeSchema, value);
   if (result.success) return result.output;
   throw new ValidationError(`invalid envelope: ${describeIssues(result.issues)}`, result.issues);
+}
+
+/**
+ * What `v.safeParse(EnvelopeSchema, value)` outputs when it succeeds (the same fields, in the same order, so the same
+ * JSON), or undefined for any value it would reject or that is an array; builds no issues.
+ */
+export function checkEnvelope(value: unknown): Envelope | undefined {
+  return checkWith(value, false);
+}
+
+function filled(input: EnvelopeInput): Record<string, unknown> {
+  const value: Record<string, unknown> = { id: newId(), timestamp: new Date().toISOString(), metadata: {} };
+  for (const [key, val] of Object.entries(input)) if (val !== undefined) value[key] = val;
+  return value;
+}
+
+/**
+ * EnvelopeSchema's rules without valibot, or undefined where it would find an issue. `trusted` checks only `content`
+ * and `metadata`, for fields taken from a validated envelope. Keys go in the schema's order, as `v.object` copies them:
+ * an optional key that is present (`in`, so inherited too) is kept even when undefined; every other key is dropped.
+ */
+function checkWith(value: unknown, trusted: boolean): Envelope | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const input = value as Partial<Record<keyof Fields, unknown>>;
+  const out: Partial<Record<keyof Fields, unknown>> = {};
+  const { id, type, from, content, timestamp } = input;
+  if (!trusted && !(isId(id) && MESSAGE_TYPES.includes(type as MessageType) && isName(from))) return undefined;
+  out.id = id;
+  out.type = type;
+  out.from = from;
+  if ("to" in input) {
+    const to = input.to;
+    if (!trusted && to !== undefined && !isName(to)) return undefined;
+    out.to = to;
+  }
+  if (typeof content !== "string") return undefined;
+  out.content = content;
+  // A fresh default: valibot's is one object shared by every envelope that came without metadata.
+  const metadata = input.metadata === undefined ? {} : input.metadata;
+  if (!isMetadata(metadata)) return undefined;
+  out.metadata = metadata;
+  if ("priority" in input) {
+    const priority = input.priority;
+    if (!trusted && priority !== undefined && !isPriority(priority)) return undefined;
+    out.priority = priority;
+  }
+  if (!trusted && !isTimestampField(timestamp)) return undefined;
+  out.timestamp = timestamp;
+  if ("threadId" in input) {
+    const threadId = input.threadId;
+    if (!trusted && threadId !== undefined && !isId(threadId)) return undefined;
+    out.threadId = threadId;
+  }
+  if ("inReplyTo" in input) {
+    const inReplyTo = input.inReplyTo;
+    if (!trusted && inReplyTo !== undefined && !isId(inReplyTo)) return undefined;
+    out.inReplyTo = inReplyTo;
+  }
+  if ("deadline" in input) {
+    const deadline = input.deadline;
+    if (!trusted && deadline !== undefined && !isTimestampField(deadline)) return undefined;
+    out.deadline = deadline;
+  }
+  if ("notify" in input) {
+    const notify = input.notify;
+    if (!trusted && notify !== undefined && typeof notify !== "boolean") return undefined;
+    out.notify = notify;
+  }
+  if (!UNADDRESSED.has(type as MessageType) && out.to === undefined) return undefined;
+  // As the schema's transform assigns it: in place when `priority` was present (even undefined), else last.
+  out.priority ??= type === "handoff" ? HANDOFF_PRIORITY : DEFAULT_PRIORITY;
+  return out as Envelope;
 }
 
 const encoder = new TextEncoder();
@@ -154,17 +235,4 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join("; ");
-}
-
-function jsonDepth(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== "object") continue;
-    if (depth > max) max = depth;
-    if (max > MAX_METADATA_DEPTH) return max;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return max;
 }

@@ -1,7 +1,7 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { LOCAL_ERROR_CODES, MessageTooLargeError, NatterError, RemoteError, ValidationError, toError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { createEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { assembleEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { requestSubject } from "../protocol/subjects.ts";
 import { AnswerMemory, type SentAnswer } from "./answered.ts";
@@ -113,7 +113,7 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
     if (refused) return errorAnswer(agent, request, refused, options);
     const reply = await handler(request, msg);
     const { content, metadata } = typeof reply === "string" ? { content: reply, metadata: undefined } : reply ?? { content: "", metadata: undefined };
-    const response = createEnvelope({
+    const response = assembleEnvelope({
       type: "response",
       from: agent,
       to: request.from,
@@ -141,7 +141,7 @@ function errorAnswer(agent: string, request: Envelope | undefined, err: Error, o
   const h = natsHeaders();
   h.set(HEADERS.error, message.replace(/[\r\n]+/g, " "));
   h.set(HEADERS.errorCode, code);
-  const response = createEnvelope({
+  const response = assembleEnvelope({
     type: "response",
     from: agent,
     to: request?.from ?? agent,
