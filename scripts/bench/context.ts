@@ -1,4 +1,5 @@
 import type { Config } from "../../src/config/config.ts";
+import type { Logger } from "../../src/logger.ts";
 
 /** How many operations each case runs. */
 export interface BenchSizes {
@@ -27,5 +28,7 @@ export interface BenchContext {
   url: string;
   config: Config;
   sizes: BenchSizes;
+  /** The logger of the hosts and clients the bench runs in its own process: at the configured level, lines kept, not shown. */
+  logger: Logger;
   progress(line: string): void;
 }

@@ -1,5 +1,6 @@
 import { cpus, totalmem } from "node:os";
 import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/logger.ts";
 import { a2aCase } from "./cases/a2a.ts";
 import { broadcastCase } from "./cases/broadcast.ts";
 import { directCase } from "./cases/direct.ts";
@@ -36,14 +37,22 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
   try {
     // Default settings, the log level included, unless the caller set them: the bench measures what users get.
     const config = loadConfig({ ...process.env, NATS_URL: server.url });
-    const ctx: BenchContext = { url: server.url, config, sizes: options.quick ? SIZES.quick : SIZES.full, progress };
+    // Lines are formatted and kept as users' hosts would write them (the cost is measured), shown only if the run fails.
+    let kept = "";
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat, write: (line) => (kept = (kept + line + "\n").slice(-65_536)) });
+    const ctx: BenchContext = { url: server.url, config, sizes: options.quick ? SIZES.quick : SIZES.full, logger, progress };
     const rows: Row[] = [];
-    rows.push(...(await requestCase(ctx)));
-    rows.push(...(await directCase(ctx)));
-    rows.push(...(await broadcastCase(ctx)));
-    for (const n of options.agents) rows.push(...(await scaleCase(ctx, n)));
-    rows.push(...(await handoffCase(ctx)));
-    rows.push(...(await a2aCase(ctx)));
+    try {
+      rows.push(...(await requestCase(ctx)));
+      rows.push(...(await directCase(ctx)));
+      rows.push(...(await broadcastCase(ctx)));
+      for (const n of options.agents) rows.push(...(await scaleCase(ctx, n)));
+      rows.push(...(await handoffCase(ctx)));
+      rows.push(...(await a2aCase(ctx)));
+    } catch (err) {
+      progress(`failed; the last log lines of its agents:\n${kept}`);
+      throw err;
+    }
     const cpu = cpus();
     return {
       machine: {

@@ -35,29 +35,29 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
   const handler = definition.onRequest;
   if (!handler) throw new NatterError(`agent "${definition.name}" does not answer requests`, ERROR_CODES.notFound);
   if (pastDeadline(request)) throw deadlineError(request, "before the request arrived");
-  const streamed = msg.headers?.get(HEADERS.stream) === "1";
-  const work = threads.run(
-    request,
-    async (run) => {
-      try {
-        return await slots.run(
-          () => {
-            // It may have waited for a slot past its deadline: then it never starts.
-            if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
-            return handler(request, context.bind(request, run, { streamed }));
-          },
-          request,
-          "queue",
-        );
-      } catch (err) {
-        if (run.aborted && threads.has(request.threadId ?? request.id)) throw new NatterError(String((run.signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
-        throw err;
-      }
-    },
-    stopping,
-  );
-  return byDeadline(parts, request, work);
+  const extra = msg.headers?.get(HEADERS.stream) === "1" ? STREAMED : undefined;
+  // One async frame for the whole run (thread registration, slot, deadline), not one per step: this is every request.
+  const run = threads.start(request, stopping);
+  try {
+    const work = slots.run(
+      () => {
+        // It may have waited for a slot past its deadline: then it never starts.
+        if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
+        return handler(request, context.bind(request, run, extra));
+      },
+      request,
+      "queue",
+    );
+    return await byDeadline(parts, request, work);
+  } catch (err) {
+    if (run.aborted && threads.has(request.threadId ?? request.id)) throw new NatterError(String((run.signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
+    throw err;
+  } finally {
+    threads.finish(request, run);
+  }
 }
+
+const STREAMED = Object.freeze({ streamed: true });
 
 /**
  * The handler's answer, or {@link ERROR_CODES.deadlineExceeded} at the request's deadline, whichever comes first: a caller is answered

@@ -34,16 +34,30 @@ export class ThreadCancellation {
 
   /** Runs `work` with a cancellation that fires when `outer` does, the message's thread is cancelled or its deadline passes. */
   async run<T>(envelope: Envelope, work: (run: Cancellation) => Promise<T>, outer: AbortSignal): Promise<T> {
+    const run = this.start(envelope, outer);
+    try {
+      return await work(run);
+    } finally {
+      this.finish(envelope, run);
+    }
+  }
+
+  /**
+   * {@link run} in two steps, for a caller that awaits the work itself: the run of `envelope`, registered under its
+   * thread; whoever starts one calls {@link finish} when the work settles.
+   */
+  start(envelope: Envelope, outer: AbortSignal): Cancellation {
     const thread = envelope.threadId ?? envelope.id;
     const run = new Cancellation(outer, deadlineOf(envelope));
     if (this.#cancelled.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
     this.#add(thread, run);
-    try {
-      return await work(run);
-    } finally {
-      run.end();
-      this.#remove(thread, run);
-    }
+    return run;
+  }
+
+  /** The work of a run from {@link start} settled. */
+  finish(envelope: Envelope, run: Cancellation): void {
+    run.end();
+    this.#remove(envelope.threadId ?? envelope.id, run);
   }
 
   #add(thread: string, run: Cancellation): void {

@@ -109,16 +109,17 @@ interface Outcome {
 /** Screens a valid request and runs its handler; every failure becomes an error answer. */
 async function decide(agent: string, request: Envelope, msg: Msg, handler: RequestHandler, options: ServeOptions): Promise<Outcome> {
   try {
-    const refused = await options.screen?.(request, msg);
-    if (refused) return errorAnswer(agent, request, refused, options);
+    if (options.screen) {
+      const refused = await options.screen(request, msg);
+      if (refused) return errorAnswer(agent, request, refused, options);
+    }
     const reply = await handler(request, msg);
-    const { content, metadata } = typeof reply === "string" ? { content: reply, metadata: undefined } : reply ?? { content: "", metadata: undefined };
     const response = assembleEnvelope({
       type: "response",
       from: agent,
       to: request.from,
-      content,
-      metadata: metadata ?? {},
+      content: typeof reply === "string" ? reply : reply ? reply.content : "",
+      metadata: (reply && typeof reply === "object" ? reply.metadata : undefined) ?? {},
       inReplyTo: request.id,
       threadId: request.threadId ?? request.id,
       priority: request.priority,

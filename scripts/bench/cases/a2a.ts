@@ -17,7 +17,7 @@ import { row, type Row } from "../report.ts";
 export async function a2aCase(ctx: BenchContext): Promise<Row[]> {
   ctx.progress("A2A comparison");
   const [a2aPeer, natPeer] = await Promise.all([spawnPeer("a2a-server", ctx.url), spawnPeer("natter-echo", ctx.url)]);
-  const natter = await connectClient({ name: "bench-a2a-compare", config: ctx.config });
+  const natter = await connectClient({ name: "bench-a2a-compare", config: ctx.config, logger: ctx.logger });
   try {
     const a2a = await new ClientFactory().createFromUrl(String(a2aPeer.ready.url));
     const request = (text: string): SendMessageRequest => ({ tenant: "", message: a2aMessage(Role.ROLE_USER, text), configuration: undefined, metadata: undefined });

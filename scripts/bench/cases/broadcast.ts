@@ -21,7 +21,7 @@ export async function broadcastCase(ctx: BenchContext): Promise<Row[]> {
   const sub = await connect({ servers: ctx.url, name: "bench-raw-listeners" });
   await (await jetstreamManager(pub)).streams.add({ name: RAW.stream, subjects: [RAW.subject], storage: StorageType.File });
   const js = jetstream(pub);
-  const client = await connectClient({ name: "bench-broadcaster", config: ctx.config });
+  const client = await connectClient({ name: "bench-broadcaster", config: ctx.config, logger: ctx.logger });
   try {
     for (const n of SIZES) {
       ctx.progress(`broadcast to ${n}`);
@@ -38,7 +38,7 @@ export async function broadcastCase(ctx: BenchContext): Promise<Row[]> {
       const subs = Array.from({ length: n }, () => sub.subscribe(RAW.subject, { callback: hear }));
       await sub.flush();
       const agents = Array.from({ length: n }, (_, i) => defineAgent({ name: `bc${n}-${i}`, onBroadcast: hear }));
-      const host = await startHost({ agents, config: ctx.config });
+      const host = await startHost({ agents, config: ctx.config, logger: ctx.logger });
       const payload = new TextEncoder().encode("hello");
       const runs = await alternate(ctx.sizes.broadcastRounds, {
         raw: () => round(() => js.publish(RAW.subject, payload)),

@@ -28,8 +28,8 @@ export async function directCase(ctx: BenchContext): Promise<Row[]> {
   ctx.progress("direct messages");
   const raw = await rawSide(ctx.url);
   let handled: (sentAt: number) => void = () => undefined;
-  const host = await startHost({ agents: [defineAgent({ name: AGENT, onMessage: (msg) => void handled(Number(msg.metadata.sentAt)) })], config: ctx.config });
-  const client = await connectClient({ name: "bench-sender", config: ctx.config });
+  const host = await startHost({ agents: [defineAgent({ name: AGENT, onMessage: (msg) => void handled(Number(msg.metadata.sentAt)) })], config: ctx.config, logger: ctx.logger });
+  const client = await connectClient({ name: "bench-sender", config: ctx.config, logger: ctx.logger });
   const natter: Side = {
     send: (sentAt) => client.sendDirectMessage(AGENT, "ping", { sentAt }, { notify: false }),
     onHandled: (fn) => (handled = fn),

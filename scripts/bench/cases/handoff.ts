@@ -26,6 +26,7 @@ export async function handoffCase(ctx: BenchContext): Promise<Row[]> {
       defineAgent({ name: TO, onMessage: () => (started.resolve(performance.now()), "done") }),
     ],
     config: ctx.config,
+    logger: ctx.logger,
   });
   const from = host.agents.find((a) => a.name === FROM)!.context;
   const raw = await rawPair(ctx.url, () => started.resolve(performance.now()), () => noticed.resolve(performance.now()));

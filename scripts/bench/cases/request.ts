@@ -17,7 +17,7 @@ export async function requestCase(ctx: BenchContext): Promise<Row[]> {
   ctx.progress("request round trip");
   const [rawPeer, jsonPeer, natPeer] = await Promise.all([spawnPeer("raw-echo", ctx.url), spawnPeer("raw-json-echo", ctx.url), spawnPeer("natter-echo", ctx.url)]);
   const nc = await connect({ servers: ctx.url, name: "bench-raw-requester" });
-  const client = await connectClient({ name: "bench-requester", config: ctx.config });
+  const client = await connectClient({ name: "bench-requester", config: ctx.config, logger: ctx.logger });
   try {
     const data = new TextEncoder().encode(PING);
     const runs = await alternate(ctx.sizes.requests, {

@@ -18,7 +18,7 @@ export async function scaleCase(ctx: BenchContext, n: number): Promise<Row[]> {
   ctx.progress(`scale: ${n} agents`);
   const rawPeer = await spawnPeer("scale-raw", ctx.url, { agents: n });
   const nc = await connect({ servers: ctx.url, name: "bench-scale-requester" });
-  const client = await connectClient({ name: "bench-scale-requester", config: ctx.config });
+  const client = await connectClient({ name: "bench-scale-requester", config: ctx.config, logger: ctx.logger });
   try {
     const rawKeys = await countKeys(new Kvm(nc), SCALE_RAW.bucket, `raw-${scalePrefix(n)}`);
     const natPeer = await spawnPeer("scale-natter", ctx.url, { agents: n });
