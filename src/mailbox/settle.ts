@@ -188,19 +188,21 @@ export interface SeqMemory<T> {
  */
 export class BoundedSet {
   readonly #items = new Set<number>();
-  readonly #ring: Float64Array;
+  /** Insertion order, filled up to `limit` and then overwritten oldest first; grows with use, not made full size. */
+  readonly #ring: number[] = [];
   #next = 0;
-  constructor(readonly limit: number) {
-    this.#ring = new Float64Array(limit);
-  }
+  constructor(readonly limit: number) {}
   has(n: number): boolean {
     return this.#items.has(n);
   }
   add(n: number): void {
     if (this.#items.has(n)) return;
-    if (this.#items.size >= this.limit) this.#items.delete(this.#ring[this.#next]!);
-    this.#ring[this.#next] = n;
-    this.#next = (this.#next + 1) % this.limit;
+    if (this.#ring.length < this.limit) this.#ring.push(n);
+    else {
+      this.#items.delete(this.#ring[this.#next]!);
+      this.#ring[this.#next] = n;
+      this.#next = (this.#next + 1) % this.limit;
+    }
     this.#items.add(n);
   }
 }
