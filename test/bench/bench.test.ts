@@ -22,6 +22,7 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     "1 host alone, plain caller p50",
     "1 host alone, plain caller p99",
     "1 host CPU per request",
+    "1 host CPU per request, natter's extra",
     "2 direct msgs throughput, notify:false",
     "2 direct msgs throughput, with notice",
     "2 direct send→handler p50",
@@ -52,7 +53,9 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     expected,
   );
   for (const r of result.rows) {
-    assert.ok(Number.isFinite(r.natter) && r.natter > 0, `${r.name}: natter figure ${r.natter}`);
+    // natter's extra CPU over raw may come out as nothing in a noisy quick run; every other figure is a real measure.
+    const least = r.name.endsWith("natter's extra") ? 0 : Number.MIN_VALUE;
+    assert.ok(Number.isFinite(r.natter) && r.natter >= least, `${r.name}: natter figure ${r.natter}`);
     assert.ok(r.baseline !== undefined && Number.isFinite(r.baseline) && r.baseline > 0, `${r.name}: baseline ${r.baseline}`);
     assert.ok(r.ratio !== undefined && Number.isFinite(r.ratio), `${r.name}: ratio ${r.ratio}`);
   }
