@@ -74,6 +74,19 @@ describe("stored publish", () => {
     });
   });
 
+  test("stored publish: a server away past the retries is a timeout, as js.publish", async () => {
+    await server.stop();
+    try {
+      const theirs = await js.publish("pubtest.away", data, { msgID: "away-1", timeout: 200, retries: 2 }).catch((err: unknown) => err as Error);
+      const ours = await publishStored(js, "pubtest.away", data, { msgID: "away-1", timeoutMs: 200, retries: 2 }).catch((err: unknown) => err as Error);
+      assert.ok(ours instanceof Error && theirs instanceof Error);
+      assert.deepEqual([ours.name, ours.message], [theirs.name, theirs.message]);
+      assert.equal(ours.name, "TimeoutError");
+    } finally {
+      await server.start();
+    }
+  });
+
   test("stored publish: a server restarted within the retries still stores the message", async () => {
     await server.stop();
     const pending = publishStored(js, "pubtest.restart", data, { msgID: "restart-1", timeoutMs: 500, retries: 8 });
