@@ -3,6 +3,7 @@ import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { checkSize } from "../protocol/size.ts";
+import { publishStored } from "./publish.ts";
 import { causedBy, isJetStreamNotEnabled } from "../transport/nats-errors.ts";
 
 /** Options of {@link publishEnvelope}. */
@@ -48,9 +49,9 @@ export async function publishEnvelope(js: JetStreamClient, subject: string, enve
 /** Like {@link publishEnvelope} for bytes already encoded. */
 export async function publishBytes(js: JetStreamClient, subject: string, data: Uint8Array, msgID: string, options: PublishOptions): Promise<PubAck> {
   try {
-    return await js.publish(subject, data, {
+    return await publishStored(js, subject, data, {
       msgID,
-      timeout: options.timeoutMs,
+      timeoutMs: options.timeoutMs,
       retries: options.attempts ?? 5,
       ...(options.headers ? { headers: options.headers } : {}),
     });

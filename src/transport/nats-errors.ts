@@ -1,4 +1,4 @@
-import { JetStreamApiError, JetStreamError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, JetStreamError, type ApiError } from "@nats-io/jetstream";
 // The client throws JetStreamNotEnabled but exports the class only in this table of its internal entry.
 import { jserrors } from "@nats-io/jetstream/internal";
 import {
@@ -18,6 +18,27 @@ const JetStreamNotEnabled: new (...args: never[]) => Error = jserrors.JetStreamN
 /** Whether `err` is the client's error for a server (or account) without JetStream. */
 export function isJetStreamNotEnabled(err: unknown): boolean {
   return err instanceof JetStreamNotEnabled;
+}
+
+/** The client's error for "no JetStream answered" (a request met no responders), as its own requests throw it. */
+export function jetStreamNotEnabled(message: string, options?: ErrorOptions): Error {
+  return new jserrors.JetStreamNotEnabled(message, options);
+}
+
+/** The error the client throws for a JetStream API answer carrying `error` (its `parseJsResponse`), same classes. */
+export function jetStreamApiFailure(error: ApiError): Error {
+  switch (error.err_code) {
+    case JetStreamApiCodes.ConsumerNotFound:
+      return new jserrors.ConsumerNotFoundError(error);
+    case JetStreamApiCodes.StreamNotFound:
+      return new jserrors.StreamNotFoundError(error);
+    case JetStreamApiCodes.JetStreamNotEnabledForAccount: {
+      const cause = new JetStreamApiError(error);
+      return new jserrors.JetStreamNotEnabled(cause.message, { cause });
+    }
+    default:
+      return new JetStreamApiError(error);
+  }
 }
 
 /** Errors of the NATS client meaning the server or the peer is away or slow: waiting may help. */
