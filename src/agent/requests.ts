@@ -38,8 +38,10 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
   const extra = msg.headers?.get(HEADERS.stream) === "1" ? STREAMED : undefined;
   // One async frame for the whole run (thread registration, slot, deadline), not one per step: this is every request.
   const run = threads.start(request, stopping);
-  try {
-    const work = slots.run(
+  // The run lasts as long as the handler, not as long as the caller waits: past the deadline the caller has its answer,
+  // and the handler's signal must still fire (its timer is dropped when the run finishes).
+  const work = slots
+    .run(
       () => {
         // It may have waited for a slot past its deadline: then it never starts.
         if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
@@ -47,13 +49,13 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
       },
       request,
       "queue",
-    );
+    )
+    .finally(() => threads.finish(request, run));
+  try {
     return await byDeadline(parts, request, work);
   } catch (err) {
     if (run.aborted && threads.has(request.threadId ?? request.id)) throw new NatterError(String((run.signal.reason as Error)?.message ?? "cancelled"), ERROR_CODES.cancelled);
     throw err;
-  } finally {
-    threads.finish(request, run);
   }
 }
 
