@@ -31,13 +31,14 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
 }
 
 async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise<Reply> {
-  const { definition, context, threads, slots, stopping } = parts;
+  const { definition, context, threads, slots } = parts;
   const handler = definition.onRequest;
   if (!handler) throw new NatterError(`agent "${definition.name}" does not answer requests`, ERROR_CODES.notFound);
   if (pastDeadline(request)) throw deadlineError(request, "before the request arrived");
   const extra = msg.headers?.get(HEADERS.stream) === "1" ? STREAMED : undefined;
   // One async frame for the whole run (thread registration, slot, deadline), not one per step: this is every request.
-  const run = threads.start(request, stopping);
+  // The agent's context, bound to no message: its signal is the agent's stop signal (made on first use).
+  const run = threads.start(request, context.signal);
   try {
     const work = slots.run(
       () => {
