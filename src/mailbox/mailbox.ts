@@ -93,9 +93,10 @@ interface Held {
  */
 export class Mailbox {
   readonly #queue: Held[] = [];
-  readonly #running = new Set<Held>();
+  /** Made by the first message run, like {@link #settling}: an idle mailbox holds neither. */
+  #running: Set<Held> | undefined;
   /** Handler returned; notice or confirmed acknowledgement still under way. */
-  readonly #settling = new Set<Held>();
+  #settling: Set<Held> | undefined;
   /** See {@link #seqs}. */
   #memory: SeqMemory<Held> | undefined;
   /** Its signal is made only when a failed pull waits on it: an idle mailbox holds none. */
@@ -123,12 +124,12 @@ export class Mailbox {
 
   /** Messages running now. */
   get running(): number {
-    return this.#running.size;
+    return this.#running?.size ?? 0;
   }
 
   /** Messages taken from the stream and not yet settled: running, waiting, being screened or being acknowledged. */
   get held(): number {
-    return this.#queue.length + this.#running.size + this.#settling.size + this.#screening;
+    return this.#queue.length + (this.#running?.size ?? 0) + (this.#settling?.size ?? 0) + this.#screening;
   }
 
   /** Starts pulling; handlers run until {@link stop}. `info`, when the caller just created the consumer, saves asking the server for it. */
@@ -184,14 +185,14 @@ export class Mailbox {
     await this.#loop;
     // A handler that returns now still sends its notice and acknowledgement: wait for those too.
     const finished = (async () => {
-      await Promise.all([...this.#running].map((h) => h.done));
-      await Promise.all([...this.#settling].map((h) => h.settled));
+      await Promise.all([...(this.#running ?? [])].map((h) => h.done));
+      await Promise.all([...(this.#settling ?? [])].map((h) => h.settled));
     })();
-    if (this.#running.size + this.#settling.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
+    if (this.running + (this.#settling?.size ?? 0) > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
       await settlesWithin(finished, 1000);
       // A handler that ignores its signal must not hold its message until the ack wait: hand it back now.
-      for (const held of this.#running) {
+      for (const held of this.#running ?? []) {
         held.handedBack = true;
         this.options.log.warn("mailbox.handed_back", { id: held.delivery.envelope.id, seq: held.delivery.seq, reason: "handler did not stop by the shutdown deadline" });
         this.#release(held, (m) => m.nak());
@@ -372,11 +373,12 @@ export class Mailbox {
 
   /** Starts queued messages while slots are free, and wakes the puller when there is room. */
   #kick(): void {
-    while (this.#running.size < this.options.concurrency && this.#queue.length > 0 && !this.#stopped) {
+    while (this.running < this.options.concurrency && this.#queue.length > 0 && !this.#stopped) {
       const held = this.#queue.shift()!;
-      this.#running.add(held);
+      const running = (this.#running ??= new Set());
+      running.add(held);
       held.done = this.#run(held).finally(() => {
-        this.#running.delete(held);
+        running.delete(held);
         this.#kick();
       });
     }
@@ -411,9 +413,10 @@ export class Mailbox {
     // Handed back at the shutdown deadline: another instance runs it; this late result is not acknowledged.
     if (held.handedBack) return;
     // The handler's slot is free from here; the message stays held (and kept alive) until it is settled.
-    this.#settling.add(held);
+    const settling = (this.#settling ??= new Set());
+    settling.add(held);
     held.settled = this.#settle(held, finish ?? {}).finally(() => {
-      this.#settling.delete(held);
+      settling.delete(held);
       this.#kick();
     });
   }
@@ -459,7 +462,7 @@ export class Mailbox {
       this.#keepAlive = undefined;
       return;
     }
-    for (const set of [this.#queue, this.#running, this.#settling]) {
+    for (const set of [this.#queue, this.#running ?? [], this.#settling ?? []]) {
       for (const h of set) {
         touch(nc, h.delivery.msg);
         for (const copy of h.copies) touch(nc, copy);
