@@ -22,7 +22,7 @@ import { Deliveries } from "./deliveries.ts";
 import { instancePresence } from "./instance.ts";
 import type { RuntimeParts } from "./parts.ts";
 import { serveAgentRequests } from "./requests.ts";
-import { warnOnNameConflicts } from "./same-name.ts";
+import { NameConflicts } from "./same-name.ts";
 import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
@@ -157,9 +157,10 @@ export class AgentRuntime implements ContextOwner {
     const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
     const view = this.#sharedView ?? (this.#ownView = await RegistryView.open(this.bus, { ttlMs: config.registryTtlMs, agent: this.name, log: this.log }));
-    const unfit = fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
-    const unwatch = warnOnNameConflicts(view, this.#presence.record, this.log);
-    this.#unfollow = () => (unfit(), unwatch());
+    // One listener for both: the window follows the agent's instances, and a different agent under its name is told of.
+    const conflicts = new NameConflicts(this.#presence.record, this.log);
+    this.#unfollow = view.onChange(() => this.#swarmChanged(view, conflicts), this.name);
+    this.#swarmChanged(view, conflicts);
     await this.definition.onStart?.(this.context);
     for (const group of this.definition.groups ?? []) await this.joinGroup(group);
     this.#requests = serveAgentRequests(this.#parts);
@@ -167,6 +168,11 @@ export class AgentRuntime implements ContextOwner {
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
     this.log.info("agent.started", { instance: this.instanceId, capabilities: this.definition.capabilities ?? [] });
+  }
+
+  #swarmChanged(view: RegistryView, conflicts: NameConflicts): void {
+    fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
+    conflicts.check(view);
   }
 
   /** Re-pulls the mailbox after the connection came back. */
