@@ -6,9 +6,10 @@
 export class Limiter {
   #active = 0;
   #queued = 0;
-  /** Waiters by key, keys in the order they are served next. */
-  readonly #waiting = new Map<string, (() => void)[]>();
-  readonly #idle: (() => void)[] = [];
+  /** Waiters by key, keys in the order they are served next; made when the first task waits. */
+  #waiting: Map<string, (() => void)[]> | undefined;
+  /** Made when the first caller waits for idle. */
+  #idle: (() => void)[] | undefined;
 
   /**
    * @param max most tasks running at once
@@ -36,9 +37,10 @@ export class Limiter {
       return this.#releaser();
     }
     await new Promise<void>((resolve) => {
-      const list = this.#waiting.get(key);
+      const waiting = (this.#waiting ??= new Map());
+      const list = waiting.get(key);
       if (list) list.push(resolve);
-      else this.#waiting.set(key, [resolve]);
+      else waiting.set(key, [resolve]);
       this.#queued++;
     });
     return this.#releaser();
@@ -54,7 +56,7 @@ export class Limiter {
   /** A slot, or undefined when the queue is full or `key` already holds half of it. */
   tryAcquire(key = ""): Promise<() => void> | undefined {
     if (this.#active >= this.max) {
-      const mine = this.#waiting.get(key)?.length ?? 0;
+      const mine = this.#waiting?.get(key)?.length ?? 0;
       if (this.#queued >= this.maxQueued || mine >= Math.max(1, Math.ceil(this.maxQueued / 2))) return undefined;
     }
     return this.acquire(key);
@@ -63,17 +65,19 @@ export class Limiter {
   /** Resolves when nothing runs and nothing waits. */
   idle(): Promise<void> {
     if (this.#active === 0 && this.#queued === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return new Promise((resolve) => (this.#idle ??= []).push(resolve));
   }
 
   /** The next waiter: the first of the key whose turn it is; that key then goes to the back of the line. */
   #next(): (() => void) | undefined {
-    const first = this.#waiting.entries().next();
+    const waiting = this.#waiting;
+    if (!waiting) return undefined;
+    const first = waiting.entries().next();
     if (first.done) return undefined;
     const [key, list] = first.value;
     const next = list.shift()!;
-    this.#waiting.delete(key);
-    if (list.length > 0) this.#waiting.set(key, list);
+    waiting.delete(key);
+    if (list.length > 0) waiting.set(key, list);
     this.#queued--;
     return next;
   }
@@ -88,7 +92,7 @@ export class Limiter {
       if (next) next();
       else {
         this.#active--;
-        if (this.#active === 0) for (const r of this.#idle.splice(0)) r();
+        if (this.#active === 0 && this.#idle) for (const r of this.#idle.splice(0)) r();
       }
     };
   }

@@ -31,29 +31,49 @@ export interface LoggerOptions {
 
 /** Creates a logger writing one line per event. */
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
-  const min = LOG_LEVELS.indexOf(options.level ?? "info");
-  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
-  const format = options.format ?? "pretty";
-  const emit = (level: Exclude<LogLevel, "silent">, event: string, fields?: LogFields) => {
-    if (LOG_LEVELS.indexOf(level) < min) return;
-    const all = { ...bound, ...fields };
-    const time = new Date().toISOString();
-    if (format === "json") {
-      write(JSON.stringify({ time, level, event, ...serializable(all) }));
-      return;
-    }
-    const pairs = Object.entries(serializable(all))
-      .filter(([, val]) => val !== undefined)
-      .map(([k, val]) => `${k}=${typeof val === "string" && !/[\s"=]/.test(val) ? val : JSON.stringify(val)}`);
-    write(`${time} ${level.toUpperCase().padEnd(5)} ${event}${pairs.length ? " " + pairs.join(" ") : ""}`);
-  };
+  const sink: Sink = { min: LOG_LEVELS.indexOf(options.level ?? "info"), write: options.write ?? writeStderr, format: options.format ?? "pretty" };
+  return boundLogger(sink, bound);
+}
+
+/** What every logger of one {@link createLogger} shares: its children differ only in their fields. */
+interface Sink {
+  min: number;
+  write: (line: string) => void;
+  format: "pretty" | "json";
+}
+
+/**
+ * A logger of `sink` adding `bound` to its lines. A host makes one per agent: a level that is off gets the shared
+ * {@link IGNORE}, so an agent's logger holds no more than its fields and the functions of the levels that write.
+ */
+function boundLogger(sink: Sink, bound: LogFields): Logger {
+  const on = (level: Exclude<LogLevel, "silent">) => LOG_LEVELS.indexOf(level) >= sink.min;
   return {
-    debug: (e, f) => emit("debug", e, f),
-    info: (e, f) => emit("info", e, f),
-    warn: (e, f) => emit("warn", e, f),
-    error: (e, f) => emit("error", e, f),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    debug: on("debug") ? (e, f) => emit(sink, bound, "debug", e, f) : IGNORE,
+    info: on("info") ? (e, f) => emit(sink, bound, "info", e, f) : IGNORE,
+    warn: on("warn") ? (e, f) => emit(sink, bound, "warn", e, f) : IGNORE,
+    error: on("error") ? (e, f) => emit(sink, bound, "error", e, f) : IGNORE,
+    child: (fields) => boundLogger(sink, { ...bound, ...fields }),
   };
+}
+
+const IGNORE = (): void => undefined;
+
+function writeStderr(line: string): void {
+  process.stderr.write(line + "\n");
+}
+
+function emit(sink: Sink, bound: LogFields, level: Exclude<LogLevel, "silent">, event: string, fields?: LogFields): void {
+  const all = { ...bound, ...fields };
+  const time = new Date().toISOString();
+  if (sink.format === "json") {
+    sink.write(JSON.stringify({ time, level, event, ...serializable(all) }));
+    return;
+  }
+  const pairs = Object.entries(serializable(all))
+    .filter(([, val]) => val !== undefined)
+    .map(([k, val]) => `${k}=${typeof val === "string" && !/[\s"=]/.test(val) ? val : JSON.stringify(val)}`);
+  sink.write(`${time} ${level.toUpperCase().padEnd(5)} ${event}${pairs.length ? " " + pairs.join(" ") : ""}`);
 }
 
 function serializable(fields: LogFields): LogFields {

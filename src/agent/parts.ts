@@ -11,6 +11,7 @@ import type { ThreadCancellation } from "./threads.ts";
 export interface RuntimeParts {
   readonly bus: Bus;
   readonly definition: AgentDefinition;
+  /** The agent's own context (bound to no message): its `signal` fires when the agent begins to stop. */
   readonly context: Context;
   readonly log: Logger;
   readonly signer: Signer | undefined;
@@ -18,6 +19,4 @@ export interface RuntimeParts {
   readonly slots: HandlerSlots;
   /** Signature and sender-rate checks; undefined when neither is on. */
   readonly screens: Screens | undefined;
-  /** Fires when the agent begins to stop. */
-  readonly stopping: AbortSignal;
 }

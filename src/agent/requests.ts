@@ -1,5 +1,6 @@
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { NatterError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import { publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
@@ -11,33 +12,53 @@ import type { RuntimeParts } from "./parts.ts";
 
 /** Answers the agent's requests in its queue group: screened, cancellable by thread, within the handler slots. */
 export function serveAgentRequests(parts: RuntimeParts): Subscription {
-  const { bus, definition, log, signer, screens } = parts;
-  const serve: ServeOptions = {
-    log,
-    maxMessageBytes: bus.config.maxMessageBytes,
-    onAnswer: (req, res, msg) => storeFinal(parts, req, res, msg),
-    // A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
-    // it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
-    // It re-sends only while it still waits. With signatures checked, a re-send is refused as a replay for as long as its
-    // timestamp passes (up to the replay window after it), so the answer is kept that long; without, it is kept until the
-    // request's deadline (a natter requester waits no longer), else for the default request timeout, at most the window.
-    repeatAnswersMs: screens?.verifier
-      ? (req) => bus.config.replayWindowMs + Math.max(0, Date.parse(req.timestamp) - Date.now())
-      : (req) => Math.min(bus.config.replayWindowMs, msToDeadline(req) ?? bus.config.requestTimeoutMs),
-  };
+  const { bus, definition, signer, screens } = parts;
+  const serve = new AgentServeOptions(parts);
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
   return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
 }
 
+/** The agent's serving options, its hooks methods rather than closures made per agent. */
+class AgentServeOptions implements ServeOptions {
+  readonly log: Logger;
+  readonly maxMessageBytes: number;
+  sign?: ServeOptions["sign"];
+  screen?: ServeOptions["screen"];
+
+  constructor(readonly parts: RuntimeParts) {
+    this.log = parts.log;
+    this.maxMessageBytes = parts.bus.config.maxMessageBytes;
+  }
+
+  onAnswer(request: Envelope, response: Envelope, msg: Msg): void {
+    storeFinal(this.parts, request, response, msg);
+  }
+
+  /**
+   * A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
+   * it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
+   * It re-sends only while it still waits. With signatures checked, a re-send is refused as a replay for as long as its
+   * timestamp passes (up to the replay window after it), so the answer is kept that long; without, it is kept until the
+   * request's deadline (a natter requester waits no longer), else for the default request timeout, at most the window.
+   */
+  repeatAnswersMs(request: Envelope): number {
+    const { config } = this.parts.bus;
+    return this.parts.screens?.verifier
+      ? config.replayWindowMs + Math.max(0, Date.parse(request.timestamp) - Date.now())
+      : Math.min(config.replayWindowMs, msToDeadline(request) ?? config.requestTimeoutMs);
+  }
+}
+
 async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise<Reply> {
-  const { definition, context, threads, slots, stopping } = parts;
+  const { definition, context, threads, slots } = parts;
   const handler = definition.onRequest;
   if (!handler) throw new NatterError(`agent "${definition.name}" does not answer requests`, ERROR_CODES.notFound);
   if (pastDeadline(request)) throw deadlineError(request, "before the request arrived");
   const extra = msg.headers?.get(HEADERS.stream) === "1" ? STREAMED : undefined;
   // One async frame for the whole run (thread registration, slot, deadline), not one per step: this is every request.
-  const run = threads.start(request, stopping);
+  // The agent's context, bound to no message: its signal is the agent's stop signal (made on first use).
+  const run = threads.start(request, context.signal);
   // The run lasts as long as the handler, not as long as the caller waits: past the deadline the caller has its answer,
   // and the handler's signal must still fire (its timer is dropped when the run finishes).
   const work = slots

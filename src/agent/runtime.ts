@@ -22,7 +22,7 @@ import { Deliveries } from "./deliveries.ts";
 import { instancePresence } from "./instance.ts";
 import type { RuntimeParts } from "./parts.ts";
 import { serveAgentRequests } from "./requests.ts";
-import { warnOnNameConflicts } from "./same-name.ts";
+import { NameConflicts } from "./same-name.ts";
 import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
@@ -47,14 +47,18 @@ export class AgentRuntime implements ContextOwner {
   readonly context: Context;
   /** Signs what this instance sends, when signing is on. */
   readonly signer: Signer | undefined;
+  /** Its signal is made when first asked for (a request, a live message, a handler's context): an idle agent holds none. */
   readonly #stopping = new AbortController();
+  #signal: AbortSignal | undefined;
+  #stopped = false;
   readonly #parts: RuntimeParts;
   readonly #threads: ThreadCancellation;
   readonly #slots: HandlerSlots;
   readonly #presence: Presence;
   readonly #mailbox: Mailbox;
   #requests: Subscription | undefined;
-  readonly #groups = new Map<string, Subscription>();
+  /** Made when the first group is joined. */
+  #groups: Map<string, Subscription> | undefined;
   readonly #prefetch: number;
   readonly #concurrency: number;
   readonly #sharedView: RegistryView | undefined;
@@ -70,8 +74,6 @@ export class AgentRuntime implements ContextOwner {
     shared: RuntimeShared = {},
   ) {
     const { config } = bus;
-    // Every request its handlers make listens to it: many at once are normal, not a leak.
-    setMaxListeners(0, this.#stopping.signal);
     const concurrency = definition.concurrency ?? config.concurrency;
     this.#concurrency = concurrency;
     this.#prefetch = Math.max(definition.prefetch ?? config.prefetch, concurrency);
@@ -94,7 +96,6 @@ export class AgentRuntime implements ContextOwner {
       threads: this.#threads,
       slots: this.#slots,
       screens,
-      stopping: this.#stopping.signal,
     };
     this.#mailbox = new Mailbox(bus.js, config.stream, {
       agent: definition.name,
@@ -123,7 +124,11 @@ export class AgentRuntime implements ContextOwner {
 
   /** Fires when the agent begins to stop. */
   get signal(): AbortSignal {
-    return this.#stopping.signal;
+    if (this.#signal) return this.#signal;
+    this.#signal = this.#stopping.signal;
+    // Every request its handlers make listens to it: many at once are normal, not a leak.
+    setMaxListeners(0, this.#signal);
+    return this.#signal;
   }
 
   /** Handlers running now. */
@@ -152,9 +157,10 @@ export class AgentRuntime implements ContextOwner {
     const consumer = await ensureMailboxConsumer(jsm, { stream: config.stream, agent: this.name, ackWaitMs: config.ackWaitMs, maxAckPending: Math.max(1000, this.#prefetch * 4) });
     await this.#presence.start(config.heartbeatMs);
     const view = this.#sharedView ?? (this.#ownView = await RegistryView.open(this.bus, { ttlMs: config.registryTtlMs, agent: this.name, log: this.log }));
-    const unfit = fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
-    const unwatch = warnOnNameConflicts(view, this.#presence.record, this.log);
-    this.#unfollow = () => (unfit(), unwatch());
+    // One listener for both: the window follows the agent's instances, and a different agent under its name is told of.
+    const conflicts = new NameConflicts(this.#presence.record, this.log);
+    this.#unfollow = view.onChange(() => this.#swarmChanged(view, conflicts), this.name);
+    this.#swarmChanged(view, conflicts);
     await this.definition.onStart?.(this.context);
     for (const group of this.definition.groups ?? []) await this.joinGroup(group);
     this.#requests = serveAgentRequests(this.#parts);
@@ -162,6 +168,11 @@ export class AgentRuntime implements ContextOwner {
     this.#started = true;
     await this.context.announcePresence("online").catch((err: unknown) => this.log.warn("agent.announce_failed", { error: err }));
     this.log.info("agent.started", { instance: this.instanceId, capabilities: this.definition.capabilities ?? [] });
+  }
+
+  #swarmChanged(view: RegistryView, conflicts: NameConflicts): void {
+    fitWindowToSwarm(view, this.#mailbox, { agent: this.name, instanceId: this.instanceId, concurrency: this.#concurrency, prefetch: this.#prefetch, log: this.log });
+    conflicts.check(view);
   }
 
   /** Re-pulls the mailbox after the connection came back. */
@@ -176,12 +187,13 @@ export class AgentRuntime implements ContextOwner {
    * expires with its TTL and unacknowledged messages come back after the ack wait.
    */
   async stop(deadlineMs = handlerGraceMs(this.bus.config)): Promise<boolean> {
-    if (this.#stopping.signal.aborted) return true;
+    if (this.#stopped) return true;
+    this.#stopped = true;
     const until = Date.now() + deadlineMs;
     this.#stopping.abort(new AbortedError("agent is stopping"));
     this.#unfollow?.();
     let reached = this.#ownView ? await doneWithin(this.#ownView.stop(), this.bus.stopStepMs()) : true;
-    for (const sub of this.#groups.values()) sub.unsubscribe();
+    for (const sub of this.#groups?.values() ?? []) sub.unsubscribe();
     // Draining a subscription waits for the server's answer; a server that is away never gives one.
     if (this.#requests && !(await doneWithin(this.#requests.drain(), this.bus.stopStepMs()))) reached = false;
     await this.#mailbox.stop(deadlineMs);
@@ -206,32 +218,32 @@ export class AgentRuntime implements ContextOwner {
 
   /** Joins a group channel: its messages go to `onGroupMessage`. */
   async joinGroup(group: string): Promise<void> {
-    if (this.#groups.has(group)) return;
+    if (this.#groups?.has(group)) return;
     const handler = this.definition.onGroupMessage;
     const sub = this.bus.nc.subscribe(groupSubject(group), {
       callback: (err, msg) => {
-        if (err || !handler || this.#stopping.signal.aborted) return;
+        if (err || !handler || this.#stopped) return;
         const envelope = this.#decodeLive(msg, "group");
         if (!envelope || envelope.from === this.name) return;
         // Each member instance counts its own sightings: several in one host share the verifier and all hear the post.
         whenVerified(this.#verifier, envelope, msg, "group", this.log, () => {
-          if (this.#stopping.signal.aborted) return;
+          if (this.#stopped) return;
           void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((e: unknown) =>
             this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
           );
         }, this.instanceId);
       },
     });
-    this.#groups.set(group, sub);
+    (this.#groups ??= new Map()).set(group, sub);
     this.#presence.update({ groups: [...this.#groups.keys()] });
     await this.bus.nc.flush();
   }
 
   /** Leaves a group channel. */
   async leaveGroup(group: string): Promise<void> {
-    this.#groups.get(group)?.unsubscribe();
-    this.#groups.delete(group);
-    this.#presence.update({ groups: [...this.#groups.keys()] });
+    this.#groups?.get(group)?.unsubscribe();
+    this.#groups?.delete(group);
+    this.#presence.update({ groups: [...(this.#groups?.keys() ?? [])] });
   }
 
   /** Cancels the thread here: running handlers' signals fire, queued and later messages of it are skipped. */
@@ -242,7 +254,7 @@ export class AgentRuntime implements ContextOwner {
   /** Delivers a broadcast heard on `agents.all` by the host. */
   deliverBroadcast(envelope: Envelope): void {
     const handler = this.definition.onBroadcast;
-    if (!handler || this.#stopping.signal.aborted) return;
+    if (!handler || this.#stopped) return;
     if (envelope.from === this.name && !this.definition.hearOwnBroadcasts) return;
     void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
@@ -251,7 +263,7 @@ export class AgentRuntime implements ContextOwner {
 
   /** Runs a live (unstored) message's handler: its signal fires at shutdown or at the message's deadline. */
   #runLive(envelope: Envelope, handler: Handler): Promise<void> {
-    return cancellable(this.#stopping.signal, deadlineOf(envelope), async (run) => {
+    return cancellable(this.signal, deadlineOf(envelope), async (run) => {
       await handler(envelope, this.context.bind(envelope, run));
     });
   }

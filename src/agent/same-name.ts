@@ -7,16 +7,25 @@ type Identity = Pick<AgentRecord, "name" | "instanceId" | "description" | "capab
 /**
  * Same name = same agent: instances share one mailbox and one request queue group, so two different agents under
  * one name silently split its work between them. Warns once per live instance of `self.name` whose description,
- * capabilities or version differ, now and whenever one appears; returns the function that stops watching.
+ * capabilities or version differ; call {@link check} now and whenever the view sees the name's instances change.
  */
-export function warnOnNameConflicts(view: RegistryView, self: Identity, log: Logger): () => void {
-  const warned = new Set<string>();
-  const check = () => {
+export class NameConflicts {
+  /** Instances warned about; made by the first warning. */
+  #warned: Set<string> | undefined;
+
+  constructor(
+    readonly self: Identity,
+    readonly log: Logger,
+  ) {}
+
+  /** Warns about each live instance in `view` that differs and was not warned about before. */
+  check(view: RegistryView): void {
+    const { self, log } = this;
     for (const other of view.liveInstances(self.name)) {
-      if (other.instanceId === self.instanceId || warned.has(other.instanceId)) continue;
+      if (other.instanceId === self.instanceId || this.#warned?.has(other.instanceId)) continue;
       const differences = differingFields(self, other);
       if (differences.length === 0) continue;
-      warned.add(other.instanceId);
+      (this.#warned ??= new Set()).add(other.instanceId);
       log.warn("agent.name_conflict", {
         this: describe(self),
         other: describe(other),
@@ -24,10 +33,7 @@ export function warnOnNameConflicts(view: RegistryView, self: Identity, log: Log
         hint: "instances of one name share its mailbox and requests: give different agents different names",
       });
     }
-  };
-  const unfollow = view.onChange(check, self.name);
-  check();
-  return unfollow;
+  }
 }
 
 function differingFields(a: Identity, b: Identity): string[] {

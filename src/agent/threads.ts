@@ -9,23 +9,24 @@ const REMEMBERED_CANCELLATIONS = 10_000;
 
 /** An agent's running handlers by thread, so a cancellation reaches them, and the threads recently cancelled. */
 export class ThreadCancellation {
-  /** Running handlers by thread: one alone (the usual case, no Set made), or several. */
-  readonly #byThread = new Map<string, Cancellation | Set<Cancellation>>();
-  /** Recently cancelled threads (bounded), so their queued and future messages are skipped. */
-  readonly #cancelled = new Set<string>();
+  /** Running handlers by thread: one alone (the usual case, no Set made), or several. Made by the first run. */
+  #byThread: Map<string, Cancellation | Set<Cancellation>> | undefined;
+  /** Recently cancelled threads (bounded), so their queued and future messages are skipped. Made by the first cancellation. */
+  #cancelled: Set<string> | undefined;
 
   constructor(readonly log: Logger) {}
 
   /** Whether `thread` was cancelled here. */
   has(thread: string): boolean {
-    return this.#cancelled.has(thread);
+    return this.#cancelled?.has(thread) ?? false;
   }
 
   /** Cancels `thread`: running handlers' signals fire, and later messages of it are skipped. */
   cancel(thread: string, by: string, reason: string): void {
-    this.#cancelled.add(thread);
-    if (this.#cancelled.size > REMEMBERED_CANCELLATIONS) this.#cancelled.delete(this.#cancelled.values().next().value!);
-    const running = this.#byThread.get(thread);
+    const cancelled = (this.#cancelled ??= new Set());
+    cancelled.add(thread);
+    if (cancelled.size > REMEMBERED_CANCELLATIONS) cancelled.delete(cancelled.values().next().value!);
+    const running = this.#byThread?.get(thread);
     if (!running) return;
     const runs = running instanceof Set ? [...running] : [running];
     this.log.info("thread.cancelled", { thread, by, reason, running: runs.length });
@@ -49,7 +50,7 @@ export class ThreadCancellation {
   start(envelope: Envelope, outer: AbortSignal): Cancellation {
     const thread = envelope.threadId ?? envelope.id;
     const run = new Cancellation(outer, deadlineOf(envelope));
-    if (this.#cancelled.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
+    if (this.#cancelled?.has(thread)) run.abort(new AbortedError(`thread ${thread} was cancelled`));
     this.#add(thread, run);
     return run;
   }
@@ -61,18 +62,19 @@ export class ThreadCancellation {
   }
 
   #add(thread: string, run: Cancellation): void {
-    const running = this.#byThread.get(thread);
-    if (!running) this.#byThread.set(thread, run);
+    const byThread = (this.#byThread ??= new Map());
+    const running = byThread.get(thread);
+    if (!running) byThread.set(thread, run);
     else if (running instanceof Set) running.add(run);
-    else this.#byThread.set(thread, new Set([running, run]));
+    else byThread.set(thread, new Set([running, run]));
   }
 
   #remove(thread: string, run: Cancellation): void {
-    const running = this.#byThread.get(thread);
-    if (running === run) this.#byThread.delete(thread);
+    const running = this.#byThread?.get(thread);
+    if (running === run) this.#byThread!.delete(thread);
     else if (running instanceof Set) {
       running.delete(run);
-      if (running.size === 0) this.#byThread.delete(thread);
+      if (running.size === 0) this.#byThread!.delete(thread);
     }
   }
 }

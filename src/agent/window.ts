@@ -15,18 +15,13 @@ export interface SwarmWindowOptions {
 
 /**
  * One instance reads ahead (priorities reorder within the window); in a swarm each holds only what it runs, so none
- * idles while another hoards. Fits the window now and whenever the view sees the agent's instances change;
- * returns the function that stops following.
+ * idles while another hoards. Fits the window to the agent's live instances in `view`; call it again whenever the
+ * view sees them change.
  */
-export function fitWindowToSwarm(view: RegistryView, mailbox: Mailbox, options: SwarmWindowOptions): () => void {
+export function fitWindowToSwarm(view: RegistryView, mailbox: Mailbox, options: SwarmWindowOptions): void {
   const { agent, instanceId, concurrency, prefetch, log } = options;
-  const fit = () => {
-    const others = view.liveInstances(agent).filter((r) => r.instanceId !== instanceId).length;
-    const window = others > 0 ? concurrency : prefetch;
-    if (window !== mailbox.options.prefetch) log.debug("mailbox.window", { window, others });
-    mailbox.setWindow(window);
-  };
-  const unfollow = view.onChange(fit, agent);
-  fit();
-  return unfollow;
+  const others = view.liveInstances(agent).filter((r) => r.instanceId !== instanceId).length;
+  const window = others > 0 ? concurrency : prefetch;
+  if (window !== mailbox.options.prefetch) log.debug("mailbox.window", { window, others });
+  mailbox.setWindow(window);
 }

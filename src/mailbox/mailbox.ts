@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumeCallback, ConsumerInfo, ConsumerMessages, FetchOptions, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, MessageTooLargeError, ValidationError, toError, type NatterError } from "../errors.ts";
@@ -93,11 +93,15 @@ interface Held {
  */
 export class Mailbox {
   readonly #queue: Held[] = [];
-  readonly #running = new Set<Held>();
+  /** Made by the first message run, like {@link #settling}: an idle mailbox holds neither. */
+  #running: Set<Held> | undefined;
   /** Handler returned; notice or confirmed acknowledgement still under way. */
-  readonly #settling = new Set<Held>();
-  readonly #seqs: SeqMemory<Held>;
+  #settling: Set<Held> | undefined;
+  /** See {@link #seqs}. */
+  #memory: SeqMemory<Held> | undefined;
+  /** Its signal is made only when a failed pull waits on it: an idle mailbox holds none. */
   readonly #stop = new AbortController();
+  #stopped = false;
   /** Fires when running handlers must give up: the shutdown deadline passed. */
   readonly #handlersAbort = new AbortController();
   #batch: ConsumerMessages | undefined;
@@ -111,26 +115,27 @@ export class Mailbox {
     readonly js: JetStreamClient,
     readonly stream: string,
     readonly options: MailboxOptions,
-  ) {
-    this.#seqs = seqMemory<Held>(options.nc, options.agent);
+  ) {}
+
+  /** The agent's shared memory of sequences, looked up on the first message. */
+  get #seqs(): SeqMemory<Held> {
+    return (this.#memory ??= seqMemory<Held>(this.options.nc, this.options.agent));
   }
 
   /** Messages running now. */
   get running(): number {
-    return this.#running.size;
+    return this.#running?.size ?? 0;
   }
 
   /** Messages taken from the stream and not yet settled: running, waiting, being screened or being acknowledged. */
   get held(): number {
-    return this.#queue.length + this.#running.size + this.#settling.size + this.#screening;
+    return this.#queue.length + (this.#running?.size ?? 0) + (this.#settling?.size ?? 0) + this.#screening;
   }
 
   /** Starts pulling; handlers run until {@link stop}. `info`, when the caller just created the consumer, saves asking the server for it. */
   async start(handlers: MailboxHandlers, info?: ConsumerInfo): Promise<void> {
     this.#handlers = handlers;
     const consumer = info ? this.js.consumers.getConsumerFromInfo(info) : await this.js.consumers.get(this.stream, this.options.agent);
-    this.#keepAlive = setInterval(() => this.#touchHeld(), Math.max(500, Math.floor(this.options.ackWaitMs / 3)));
-    this.#keepAlive.unref();
     this.#loop = this.#pull(consumer);
   }
 
@@ -150,7 +155,7 @@ export class Mailbox {
     // A message the server had already sent to it comes back after the ack wait.
     if (shrinking) this.#batch?.stop();
     const excess = this.held - window;
-    if (excess > 0 && !this.#stop.signal.aborted) {
+    if (excess > 0 && !this.#stopped) {
       const back: Held[] = [];
       for (let i = this.#queue.length - 1; i >= 0 && back.length < excess; i--) {
         if (this.#queue[i]!.delivery.deliveryCount === 1) back.push(...this.#queue.splice(i, 1));
@@ -171,7 +176,8 @@ export class Mailbox {
    * then aborts them; an aborted or unfinished message is handed back (nak), never acknowledged.
    */
   async stop(deadlineMs: number): Promise<void> {
-    if (this.#stop.signal.aborted) return;
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#stop.abort(new AbortedError("agent is shutting down"));
     this.#batch?.stop();
     this.#wake?.();
@@ -179,14 +185,14 @@ export class Mailbox {
     await this.#loop;
     // A handler that returns now still sends its notice and acknowledgement: wait for those too.
     const finished = (async () => {
-      await Promise.all([...this.#running].map((h) => h.done));
-      await Promise.all([...this.#settling].map((h) => h.settled));
+      await Promise.all([...(this.#running ?? [])].map((h) => h.done));
+      await Promise.all([...(this.#settling ?? [])].map((h) => h.settled));
     })();
-    if (this.#running.size + this.#settling.size > 0 && !(await settlesWithin(finished, deadlineMs))) {
+    if (this.running + (this.#settling?.size ?? 0) > 0 && !(await settlesWithin(finished, deadlineMs))) {
       this.#handlersAbort.abort(new AbortedError("shutdown deadline passed"));
       await settlesWithin(finished, 1000);
       // A handler that ignores its signal must not hold its message until the ack wait: hand it back now.
-      for (const held of this.#running) {
+      for (const held of this.#running ?? []) {
         held.handedBack = true;
         this.options.log.warn("mailbox.handed_back", { id: held.delivery.envelope.id, seq: held.delivery.seq, reason: "handler did not stop by the shutdown deadline" });
         this.#release(held, (m) => m.nak());
@@ -200,7 +206,7 @@ export class Mailbox {
   async #pull(consumer: Consumer): Promise<void> {
     const { log } = this.options;
     let failures = 0;
-    while (!this.#stop.signal.aborted) {
+    while (!this.#stopped) {
       // Read each time: setWindow() shrinks the window when other instances join.
       const prefetch = this.options.prefetch;
       const room = prefetch - this.held;
@@ -211,16 +217,16 @@ export class Mailbox {
       }
       try {
         // A pull lost with a restarted server is noticed after two missed heartbeats (10 s) and re-issued.
-        const batch = await consumer.fetch({ max_messages: Math.min(room, PULL_CHUNK), expires: 15_000, idle_heartbeat: 5_000 });
+        // A callback rather than `for await`: no async generator suspended per agent while the pull waits.
+        const options: FetchOptions & ConsumeCallback = { max_messages: Math.min(room, PULL_CHUNK), expires: 15_000, idle_heartbeat: 5_000, callback: this.#onMessage };
+        const batch = await consumer.fetch(options);
         this.#batch = batch;
-        for await (const m of batch) {
-          this.options.health?.ok();
-          this.#accept(m);
-        }
+        const failed = await batch.closed();
+        if (failed) throw failed;
         this.options.health?.ok();
         failures = 0;
       } catch (err) {
-        if (this.#stop.signal.aborted) break;
+        if (this.#stopped) break;
         failures++;
         if (!this.options.health?.failed(err)) log.warn("mailbox.pull_failed", { error: err, attempt: failures });
         await sleep(retryDelayMs(failures), undefined, { signal: this.#stop.signal }).catch(() => undefined);
@@ -230,9 +236,13 @@ export class Mailbox {
     }
   }
 
+  /** Bound once: the pulls' message callback. */
+  readonly #onMessage = this.#accept.bind(this);
+
   #accept(m: JsMsg): void {
+    this.options.health?.ok();
     // Arrived after stop() handed back the queue: hand it back too, or it waits out the ack wait.
-    if (this.#stop.signal.aborted) {
+    if (this.#stopped) {
       m.nak();
       return;
     }
@@ -253,6 +263,8 @@ export class Mailbox {
     const delivery: Delivery = { envelope, seq, deliveryCount: m.info.deliveryCount, redelivered: m.redelivered, msg: m };
     const held: Held = { delivery, copies: [] };
     this.#seqs.held.set(seq, held);
+    // Only while messages are held: an idle mailbox keeps no timer.
+    this.#keepAlive ??= setInterval(() => this.#touchHeld(), Math.max(500, Math.floor(this.options.ackWaitMs / 3))).unref();
     if (m.data.length > this.options.maxMessageBytes) {
       this.#screening++;
       void this.#oversize(held);
@@ -341,7 +353,7 @@ export class Mailbox {
   #admit(held: Held): void {
     const { maxDeliver } = this.options;
     const { delivery } = held;
-    if (this.#stop.signal.aborted) {
+    if (this.#stopped) {
       this.#release(held, (m) => m.nak());
       return;
     }
@@ -361,11 +373,12 @@ export class Mailbox {
 
   /** Starts queued messages while slots are free, and wakes the puller when there is room. */
   #kick(): void {
-    while (this.#running.size < this.options.concurrency && this.#queue.length > 0 && !this.#stop.signal.aborted) {
+    while (this.running < this.options.concurrency && this.#queue.length > 0 && !this.#stopped) {
       const held = this.#queue.shift()!;
-      this.#running.add(held);
+      const running = (this.#running ??= new Set());
+      running.add(held);
       held.done = this.#run(held).finally(() => {
-        this.#running.delete(held);
+        running.delete(held);
         this.#kick();
       });
     }
@@ -383,7 +396,7 @@ export class Mailbox {
     } catch (thrown) {
       if (held.handedBack) return;
       const err = toError(thrown);
-      if (this.#handlersAbort.signal.aborted || (this.#stop.signal.aborted && err instanceof AbortedError)) {
+      if (this.#handlersAbort.signal.aborted || (this.#stopped && err instanceof AbortedError)) {
         log.info("mailbox.handed_back", { id: delivery.envelope.id, seq: delivery.seq, reason: err.message });
         this.#release(held, (m) => m.nak());
         return;
@@ -400,9 +413,10 @@ export class Mailbox {
     // Handed back at the shutdown deadline: another instance runs it; this late result is not acknowledged.
     if (held.handedBack) return;
     // The handler's slot is free from here; the message stays held (and kept alive) until it is settled.
-    this.#settling.add(held);
+    const settling = (this.#settling ??= new Set());
+    settling.add(held);
     held.settled = this.#settle(held, finish ?? {}).finally(() => {
-      this.#settling.delete(held);
+      settling.delete(held);
       this.#kick();
     });
   }
@@ -443,7 +457,12 @@ export class Mailbox {
 
   #touchHeld(): void {
     const { nc } = this.options;
-    for (const set of [this.#queue, this.#running, this.#settling]) {
+    if (this.held === 0) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+      return;
+    }
+    for (const set of [this.#queue, this.#running ?? [], this.#settling ?? []]) {
       for (const h of set) {
         touch(nc, h.delivery.msg);
         for (const copy of h.copies) touch(nc, copy);

@@ -17,6 +17,8 @@ export interface RegistryViewOptions {
   log?: Logger;
 }
 
+type Listener = (name: string) => void;
+
 interface Held {
   record: AgentRecord;
   /** Its lastHeartbeat, in epoch milliseconds. */
@@ -33,7 +35,8 @@ interface Held {
 export class RegistryView {
   /** Entries by agent name, then by registry key. */
   readonly #byName = new Map<string, Map<string, Held>>();
-  readonly #listeners = new Map<string | undefined, Set<(name: string) => void>>();
+  /** Listeners by the name they follow: one alone (a host's agent, the usual case: no Set made), or several. */
+  readonly #listeners = new Map<string | undefined, Listener | Set<Listener>>();
   readonly #stopping = new AbortController();
   readonly #sweep: NodeJS.Timeout;
   readonly #keepMs: number;
@@ -101,11 +104,21 @@ export class RegistryView {
    * Calls `listener` with the agent's name after each change to its entries (an entry written, deleted or dropped,
    * or a live one gone stale), or only to `name`'s entries; returns the unsubscribe.
    */
-  onChange(listener: (name: string) => void, name?: string): () => void {
-    let set = this.#listeners.get(name);
-    if (!set) this.#listeners.set(name, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+  onChange(listener: Listener, name?: string): () => void {
+    const held = this.#listeners.get(name);
+    if (!held) this.#listeners.set(name, listener);
+    else if (held instanceof Set) held.add(listener);
+    else this.#listeners.set(name, new Set([held, listener]));
+    return () => this.#removeListener(name, listener);
+  }
+
+  #removeListener(name: string | undefined, listener: Listener): void {
+    const held = this.#listeners.get(name);
+    if (held === listener) this.#listeners.delete(name);
+    else if (held instanceof Set) {
+      held.delete(listener);
+      if (held.size === 0) this.#listeners.delete(name);
+    }
   }
 
   /** Stops following the registry. */
@@ -216,7 +229,8 @@ export class RegistryView {
 
   #changed(name: string): void {
     for (const key of [name, undefined]) {
-      for (const listener of this.#listeners.get(key) ?? []) {
+      const held = this.#listeners.get(key);
+      for (const listener of held instanceof Set ? [...held] : held ? [held] : []) {
         try {
           listener(name);
         } catch (err) {

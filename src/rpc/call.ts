@@ -43,9 +43,10 @@ export interface CallOptions {
  */
 export class Requester {
   #sub: Subscription | undefined;
-  readonly #pending = new Map<string, Pending>();
-  /** Requests waiting, by the signal that abandons them (see #watch). */
-  readonly #bySignal = new WeakMap<AbortSignal, Set<Pending>>();
+  /** Requests waiting for their answer, by id; made by the first request. */
+  #pending: Map<string, Pending> | undefined;
+  /** Requests waiting, by the signal that abandons them (see #watch); made by the first request with a signal. */
+  #bySignal: WeakMap<AbortSignal, Set<Pending>> | undefined;
   #lastReconnect = Number.NEGATIVE_INFINITY;
   #status: AsyncIterator<unknown> | undefined;
 
@@ -71,12 +72,13 @@ export class Requester {
     const { timeoutMs, signal } = options;
     const headers = this.sign ? this.sign(data, options.headers) : options.headers;
     if (signal?.aborted) return Promise.reject(new AbortedError(`request to "${to}" aborted before sending`, { cause: signal.reason }));
+    const waiting = (this.#pending ??= new Map());
     return new Promise<Envelope>((resolve, reject) => {
       const id = request.id;
       const cleanup = () => {
         clearTimeout(timer);
         if (signal) this.#unwatch(signal, pending);
-        this.#pending.delete(id);
+        waiting.delete(id);
       };
       const timer = setTimeout(() => {
         cleanup();
@@ -93,7 +95,7 @@ export class Requester {
         reject: (err) => (cleanup(), reject(err)),
       };
       if (signal) this.#watch(signal, pending);
-      this.#pending.set(id, pending);
+      waiting.set(id, pending);
       this.#send(pending);
     });
   }
@@ -103,14 +105,15 @@ export class Requester {
    * agent's stop signal, and an abort listener added and removed per request cost more than the rest of sending it.
    */
   #watch(signal: AbortSignal, pending: Pending): void {
-    let waiting = this.#bySignal.get(signal);
+    const bySignal = (this.#bySignal ??= new WeakMap());
+    let waiting = bySignal.get(signal);
     if (!waiting) {
       const set = (waiting = new Set());
-      this.#bySignal.set(signal, set);
+      bySignal.set(signal, set);
       signal.addEventListener(
         "abort",
         () => {
-          this.#bySignal.delete(signal);
+          bySignal.delete(signal);
           for (const p of set) p.reject(new AbortedError(`request to "${p.to}" aborted`, { cause: signal.reason }));
         },
         { once: true },
@@ -120,7 +123,7 @@ export class Requester {
   }
 
   #unwatch(signal: AbortSignal, pending: Pending): void {
-    this.#bySignal.get(signal)?.delete(pending);
+    this.#bySignal?.get(signal)?.delete(pending);
   }
 
   #send(p: Pending): void {
@@ -138,7 +141,7 @@ export class Requester {
    */
   #resendPending(): void {
     this.#lastReconnect = Date.now();
-    for (const p of this.#pending.values()) this.#send(p);
+    for (const p of this.#pending?.values() ?? []) this.#send(p);
   }
 
   #watchReconnects(): void {
@@ -157,7 +160,7 @@ export class Requester {
     this.#sub?.unsubscribe();
     this.#sub = undefined;
     void this.#status?.return?.();
-    for (const p of this.#pending.values()) p.reject(new AbortedError("requester closed"));
+    for (const p of this.#pending?.values() ?? []) p.reject(new AbortedError("requester closed"));
   }
 
   #ensureSubscribed(): void {
@@ -168,18 +171,18 @@ export class Requester {
 
   async #onResponse(msg: Msg): Promise<void> {
     const id = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
-    const pending = this.#pending.get(id);
+    const pending = this.#pending?.get(id);
     if (!pending) return;
     const result = interpretResponse(pending.to, msg);
     if (result instanceof AgentUnavailableError && Date.now() - this.#lastReconnect < RECONNECT_GRACE_MS && pending.deadline - Date.now() > RETRY_PAUSE_MS) {
       // Just after a reconnect the agent may not have resubscribed yet.
-      setTimeout(() => this.#pending.has(id) && this.#send(pending), RETRY_PAUSE_MS);
+      setTimeout(() => this.#pending?.has(id) && this.#send(pending), RETRY_PAUSE_MS);
       return;
     }
     // "No responders" comes from the server, which signs nothing.
     if (this.check && !(result instanceof AgentUnavailableError)) {
       const refused = await this.#refusal(result, msg, { id, to: pending.to });
-      if (this.#pending.get(id) !== pending) return;
+      if (this.#pending?.get(id) !== pending) return;
       if (refused) return pending.reject(refused);
     }
     if (result instanceof Error) pending.reject(result);

@@ -37,7 +37,8 @@ export interface ServeOptions {
  */
 export function serveRequests(nc: NatsConnection, agent: string, handler: RequestHandler, options: ServeOptions): Subscription {
   const { log } = options;
-  const memory = options.repeatAnswersMs ? answerMemory(nc, agent) : undefined;
+  // Looked up on the first request: an agent that is never asked holds none.
+  let memory: AnswerMemory | undefined;
   return nc.subscribe(requestSubject(agent), {
     queue: agent,
     callback: (err, msg) => {
@@ -45,6 +46,7 @@ export function serveRequests(nc: NatsConnection, agent: string, handler: Reques
         log.error("rpc.subscription_error", { error: err });
         return;
       }
+      if (options.repeatAnswersMs) memory ??= answerMemory(nc, agent);
       void answer(agent, msg, handler, options, memory);
     },
   });

@@ -95,3 +95,17 @@ test("durability: agents reconnect after the server restarts; nothing acknowledg
   assert.equal(new Set(found.map((m) => m.envelope!.inReplyTo)).size, ids.size, "every acknowledged message was handled");
   assert.equal(found.length, ids.size, "and each was completed once (one notice each)");
 });
+
+test("durability: a handler running past the ack wait keeps its message, also when it starts after the mailbox was idle", async () => {
+  await host("Slow");
+  const delivered = async () => (await lab.client.bus.jsm.consumers.info("AGENTS", "Slow")).delivered.consumer_seq;
+  // The keep-alive runs only while messages are held: the second message arrives after it stopped for lack of any.
+  for (const round of [1, 2]) {
+    const before = await delivered();
+    const sent = await lab.client.sendDirectMessage("Slow", "sleep:5000");
+    await lab.events.until((all) => all.some((e) => e.id === sent.envelope.id && e.event === "done"), 15_000, `completion of message ${round}`);
+    await new Promise((r) => setTimeout(r, 1500));
+    // A copy redelivered while held is settled with the first, not run: only the server's count shows it.
+    assert.equal((await delivered()) - before, 1, `message ${round} delivered once, not again after the 2 s ack wait`);
+  }
+});
