@@ -266,7 +266,7 @@ export class Context implements HandlerContext {
     headers.set(HEADERS.stream, "1");
     const timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
     const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
-    const result = this.#owner.requester.request(envelope, { timeoutMs, signal, headers });
+    const result = this.#owner.requester.request(envelope, { timeoutMs, signal, headers, signalLasts: this.#lastingSignal(signal) });
     // Keep the promise observed: a caller that only iterates must not crash the process on an error.
     result.catch(() => undefined);
     return { id: envelope.id, progress: this.resumeProgress(envelope.id, 0, { signal, from: to }), result };
@@ -348,10 +348,9 @@ export class Context implements HandlerContext {
     const envelope = this.#envelope("request", to, content, options.metadata ?? {}, options);
     let timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
     if (envelope.deadline) timeoutMs = Math.min(timeoutMs, Math.max(1, Date.parse(envelope.deadline) - Date.now()));
-    const signals = [this.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
     if (signal.aborted) throw new AbortedError(`request to "${to}" not sent: ${String(signal.reason?.message ?? signal.reason)}`);
-    return this.#owner.requester.request(envelope, { timeoutMs, signal });
+    return this.#owner.requester.request(envelope, { timeoutMs, signal, signalLasts: this.#lastingSignal(signal) });
   }
 
   async listAgents(): Promise<AgentInfo[]> {
@@ -392,6 +391,11 @@ export class Context implements HandlerContext {
       notify: options.notify,
       deadline,
     });
+  }
+
+  /** Whether `signal` is the owner's own stop signal, which lives as long as its requester. */
+  #lastingSignal(signal: AbortSignal): boolean {
+    return this.#scope.run === undefined && signal === this.#owner.signal;
   }
 
   /** The signature check of stored messages read back, when verifying: signed by their sender and carrying `expect`. */

@@ -39,14 +39,15 @@ class AgentServeOptions implements ServeOptions {
    * A requester re-sends what it had in flight when its connection came back: the very same request gets the answer
    * it had (or waits for it), rather than running the handler twice or, with signatures checked, being refused as a replay.
    * It re-sends only while it still waits. With signatures checked, a re-send is refused as a replay for as long as its
-   * timestamp passes (up to the replay window after it), so the answer is kept that long; without, it is kept until the
-   * request's deadline (a natter requester waits no longer), else for the default request timeout, at most the window.
+   * timestamp passes (up to the replay window after it), so the answer is kept that long. Without, it is kept until the
+   * request's deadline (a natter requester waits no longer), else for the replay window: how long a requester waits is
+   * not on the wire (an LLM's ask tool waits two minutes, the console up to ten), so the default timeout would be too
+   * short. The memory's count bound keeps a busy agent's to its latest few thousand answers either way.
    */
   repeatAnswersMs(request: Envelope): number {
     const { config } = this.parts.bus;
-    return this.parts.screens?.verifier
-      ? config.replayWindowMs + Math.max(0, Date.parse(request.timestamp) - Date.now())
-      : Math.min(config.replayWindowMs, msToDeadline(request) ?? config.requestTimeoutMs);
+    if (this.parts.screens?.verifier) return config.replayWindowMs + Math.max(0, Date.parse(request.timestamp) - Date.now());
+    return Math.min(config.replayWindowMs, msToDeadline(request) ?? config.replayWindowMs);
   }
 }
 

@@ -111,7 +111,11 @@ export class AnswerMemory {
     if (!answer) return this.#forget(entry);
     entry.bytes = answer.data.length;
     this.#bytes += entry.bytes;
-    this.#trim(Date.now());
+    const now = Date.now();
+    // A handler that ran longer than the time asked must not have its answer forgotten as it is sent: the requester
+    // may still be waiting, and re-send it. Kept from now, at least.
+    entry.until = Math.max(entry.until, now + entry.keepMs);
+    this.#trim(now);
   }
 
   /** Forgets from the head: what is past its time, then the oldest while over a bound. */

@@ -33,8 +33,17 @@ export interface CallOptions {
   timeoutMs: number;
   /** Abandons the wait when it fires. */
   signal?: AbortSignal;
+  /** `signal` lives as long as the requester (the agent's own stop signal): its listener is kept for later requests. */
+  signalLasts?: boolean;
   /** Extra headers (signatures, deadlines). */
   headers?: MsgHdrs;
+}
+
+/** The requests waiting on one signal, and the listener that rejects them when it fires. */
+interface SignalWatch {
+  readonly waiting: Set<Pending>;
+  readonly listener: () => void;
+  readonly lasting: boolean;
 }
 
 /**
@@ -46,7 +55,7 @@ export class Requester {
   /** Requests waiting for their answer, by id; made by the first request. */
   #pending: Map<string, Pending> | undefined;
   /** Requests waiting, by the signal that abandons them (see #watch); made by the first request with a signal. */
-  #bySignal: WeakMap<AbortSignal, Set<Pending>> | undefined;
+  #bySignal: WeakMap<AbortSignal, SignalWatch> | undefined;
   #lastReconnect = Number.NEGATIVE_INFINITY;
   #status: AsyncIterator<unknown> | undefined;
 
@@ -94,36 +103,41 @@ export class Requester {
         resolve: (env) => (cleanup(), resolve(env)),
         reject: (err) => (cleanup(), reject(err)),
       };
-      if (signal) this.#watch(signal, pending);
+      if (signal) this.#watch(signal, pending, options.signalLasts === true);
       waiting.set(id, pending);
       this.#send(pending);
     });
   }
 
   /**
-   * Rejects `pending` when `signal` fires. One listener per signal, however many requests wait on it: most share the
-   * agent's stop signal, and an abort listener added and removed per request cost more than the rest of sending it.
+   * Rejects `pending` when `signal` fires: one listener per signal while requests wait on it. A signal that lasts as
+   * long as the requester (the agent's or client's own stop signal, which most requests carry) keeps its listener, so
+   * back-to-back requests do not add and remove one each; any other (a handler's, the caller's own) loses it when its
+   * last request settles, so the signal is not kept alive by the requester.
    */
-  #watch(signal: AbortSignal, pending: Pending): void {
+  #watch(signal: AbortSignal, pending: Pending, lasting: boolean): void {
     const bySignal = (this.#bySignal ??= new WeakMap());
-    let waiting = bySignal.get(signal);
-    if (!waiting) {
-      const set = (waiting = new Set());
-      bySignal.set(signal, set);
-      signal.addEventListener(
-        "abort",
-        () => {
-          bySignal.delete(signal);
-          for (const p of set) p.reject(new AbortedError(`request to "${p.to}" aborted`, { cause: signal.reason }));
-        },
-        { once: true },
-      );
+    let watch = bySignal.get(signal);
+    if (!watch) {
+      const waiting = new Set<Pending>();
+      const listener = () => {
+        bySignal.delete(signal);
+        for (const p of waiting) p.reject(new AbortedError(`request to "${p.to}" aborted`, { cause: signal.reason }));
+      };
+      watch = { waiting, listener, lasting };
+      bySignal.set(signal, watch);
+      signal.addEventListener("abort", listener, { once: true });
     }
-    waiting.add(pending);
+    watch.waiting.add(pending);
   }
 
   #unwatch(signal: AbortSignal, pending: Pending): void {
-    this.#bySignal?.get(signal)?.delete(pending);
+    const watch = this.#bySignal?.get(signal);
+    if (!watch) return;
+    watch.waiting.delete(pending);
+    if (watch.waiting.size > 0 || watch.lasting) return;
+    signal.removeEventListener("abort", watch.listener);
+    this.#bySignal!.delete(signal);
   }
 
   #send(p: Pending): void {

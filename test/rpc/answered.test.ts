@@ -42,6 +42,17 @@ test("answers: an answer still being worked on is not forgotten for its age, and
   assert.equal(memory.recall("slow", bytes("request"), "reply"), undefined, "forgotten after its time");
 });
 
+test("answers: a handler that ran past the time asked still has its answer kept once sent (its requester may still wait)", async () => {
+  const memory = new AnswerMemory();
+  const settle = memory.begin("long", bytes("request"), "reply", 20)!;
+  await sleep(40); // nothing else arrives meanwhile: no trim pushes it back
+  settle(answer("late"));
+  assert.deepEqual(memory.recall("long", bytes("request"), "reply"), answer("late"), "not forgotten the moment it is sent");
+  await sleep(40);
+  memory.begin("next", bytes("next"), "reply", 20);
+  assert.equal(memory.recall("long", bytes("request"), "reply"), undefined, "forgotten its time after it was sent");
+});
+
 test("answers: only the first comer is remembered under an id", async () => {
   const memory = new AnswerMemory();
   memory.begin("r1", bytes("genuine"), "reply", MINUTE)!(answer("genuine answer"));
