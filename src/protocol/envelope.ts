@@ -209,7 +209,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 /**
  * UTF-8 JSON bytes of an envelope. On Node a Buffer, which is a Uint8Array: small ones are cut from a shared pool
  * instead of each getting an ArrayBuffer of its own, about four times faster, and kept answers (the answer memory)
- * then hold no buffer each for the garbage collector to track.
+ * then hold no buffer each for the garbage collector to track. Its `.buffer` may be that shared pool: read the bytes
+ * through the array itself (or `byteOffset` and `byteLength`), as with any Uint8Array view.
  */
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const json = JSON.stringify(envelope);
