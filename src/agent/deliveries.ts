@@ -55,7 +55,7 @@ export class Deliveries implements MailboxHandlers {
   #tell(envelope: Envelope, content: string, metadata: Record<string, unknown>): Finish {
     if (envelope.type !== "direct" && envelope.type !== "handoff") return NOTHING_AFTER;
     // Nobody to tell: nothing to retry after the handler either.
-    if (envelope.notify === false || envelope.from === this.parts.definition.name) return NOTHING_AFTER;
+    if (!this.#noticeWanted(envelope)) return NOTHING_AFTER;
     return {
       after: () =>
         this.#notify(envelope, content, metadata).catch((err: unknown) => {
@@ -113,10 +113,15 @@ export class Deliveries implements MailboxHandlers {
     return {};
   }
 
+  /** Whether `original`'s sender gets a completion notice: unless it asked for none, or is this agent itself. */
+  #noticeWanted(original: Envelope): boolean {
+    return original.notify !== false && original.from !== this.parts.definition.name;
+  }
+
   /** Sends the completion notice of a direct message or handoff to its sender's mailbox. */
   async #notify(original: Envelope, content: string, metadata: Record<string, unknown>): Promise<void> {
     const { bus, definition, signer } = this.parts;
-    if (original.notify === false || original.from === definition.name) return;
+    if (!this.#noticeWanted(original)) return;
     const notice = assembleEnvelope({
       type: "response",
       from: definition.name,
