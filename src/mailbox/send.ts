@@ -2,6 +2,7 @@ import { headers as natsHeaders, PermissionViolationError, type MsgHdrs, type Na
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { LOCAL_ERROR_CODES, NatterError } from "../errors.ts";
 import { encodeEnvelope, type Envelope } from "../protocol/envelope.ts";
+import { HEADERS } from "../protocol/headers.ts";
 import { checkSize } from "../protocol/size.ts";
 import { publishStored } from "./publish.ts";
 import { causedBy, isJetStreamNotEnabled } from "../transport/nats-errors.ts";
@@ -81,6 +82,6 @@ export function publishCopy(nc: NatsConnection, subject: string, envelope: Envel
   const data = encodeEnvelope(envelope);
   checkSize(data, options.maxMessageBytes);
   const h = natsHeaders();
-  h.set("Nats-Msg-Id", msgID);
+  h.set(HEADERS.msgId, msgID);
   nc.publish(subject, data, { headers: options.sign ? options.sign(data, h) : h });
 }

@@ -1,8 +1,9 @@
 import type { JsMsg } from "@nats-io/jetstream";
-import { createInbox, type NatsConnection } from "@nats-io/transport-node";
+import { TimeoutError, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logger.ts";
 import { retryDelayMs } from "../transport/time.ts";
+import { replies } from "./replies.ts";
 
 const ACK = new TextEncoder().encode("+ACK");
 const WORKING = new TextEncoder().encode("+WPI");
@@ -18,75 +19,23 @@ const REMEMBERED_SEQS = 10_000;
  * acking a message already acknowledged is confirmed again and changes nothing.
  */
 export async function confirmAck(nc: NatsConnection, msg: JsMsg, timeoutMs: number): Promise<void> {
-  const reply = ackSubject(msg);
-  if (reply) return confirmer(nc).ack(reply, timeoutMs);
-  if (!(await msg.ackAck({ timeout: timeoutMs }))) throw new Error("acknowledgement not confirmed");
-}
-
-/**
- * Acks sent with a reply subject under one inbox, their confirmations matched by token and timed out by one sweep.
- * A request per ack (a timer and a mux entry each) cost a quarter of the mailbox's throughput; this costs little
- * more than a plain ack.
- */
-class AckConfirmer {
-  readonly #prefix: string;
-  readonly #waiting = new Map<string, { resolve(): void; reject(err: Error): void; until: number }>();
-  #next = 0;
-  #sweep: NodeJS.Timeout | undefined;
-
-  constructor(readonly nc: NatsConnection) {
-    // Under the connection's own inbox prefix: an agent's permissions allow only that one (src/security/permissions.ts).
-    // The client keeps its options on the connection; its public type does not list them.
-    const prefix = (nc as NatsConnection & { options?: { inboxPrefix?: unknown } }).options?.inboxPrefix;
-    this.#prefix = createInbox(typeof prefix === "string" && prefix ? prefix : undefined);
-    nc.subscribe(`${this.#prefix}.*`, {
-      callback: (_err, m) => {
-        const token = m.subject.slice(this.#prefix.length + 1);
-        const w = this.#waiting.get(token);
-        if (!w) return;
-        this.#waiting.delete(token);
-        // A status reply (503: nothing serves the ack subject, the consumer has no leader) is no confirmation.
-        if (m.headers && m.headers.code >= 300) w.reject(new Error(`acknowledgement not confirmed: ${m.headers.code} ${m.headers.description}`));
-        else w.resolve();
-      },
-    });
+  const subject = ackSubject(msg);
+  if (!subject) {
+    if (!(await msg.ackAck({ timeout: timeoutMs }))) throw new Error("acknowledgement not confirmed");
+    return;
   }
-
-  ack(subject: string, timeoutMs: number): Promise<void> {
-    const token = String(++this.#next);
-    return new Promise<void>((resolve, reject) => {
-      this.#waiting.set(token, { resolve, reject, until: Date.now() + timeoutMs });
-      this.#sweep ??= setInterval(() => this.#expire(), 250).unref();
-      try {
-        this.nc.publish(subject, ACK, { reply: `${this.#prefix}.${token}` });
-      } catch (err) {
-        this.#waiting.delete(token);
-        reject(err as Error);
-      }
-    });
+  // Through the connection's one reply inbox: a request per ack (a timer and a mux entry each) cost a quarter of the
+  // mailbox's throughput; this costs little more than a plain ack.
+  let m: Msg;
+  try {
+    m = await replies(nc).request(subject, ACK, timeoutMs);
+  } catch (err) {
+    if (err instanceof TimeoutError) throw new Error("acknowledgement not confirmed in time");
+    if (nc.isClosed()) throw new Error("acknowledgement not confirmed: connection closed");
+    throw err;
   }
-
-  #expire(): void {
-    const now = Date.now();
-    const closed = this.nc.isClosed();
-    for (const [token, w] of this.#waiting) {
-      if (!closed && w.until > now) continue;
-      this.#waiting.delete(token);
-      w.reject(new Error(closed ? "acknowledgement not confirmed: connection closed" : "acknowledgement not confirmed in time"));
-    }
-    if (this.#waiting.size === 0) {
-      clearInterval(this.#sweep);
-      this.#sweep = undefined;
-    }
-  }
-}
-
-const confirmers = new WeakMap<NatsConnection, AckConfirmer>();
-
-function confirmer(nc: NatsConnection): AckConfirmer {
-  let c = confirmers.get(nc);
-  if (!c) confirmers.set(nc, (c = new AckConfirmer(nc)));
-  return c;
+  // A status reply (503: nothing serves the ack subject, the consumer has no leader) is no confirmation.
+  if (m.headers && m.headers.code >= 300) throw new Error(`acknowledgement not confirmed: ${m.headers.code} ${m.headers.description}`);
 }
 
 /** The subject acks go to: the client's message has it (`reply`), its public type does not say so. */
