@@ -14,6 +14,10 @@ import { loadConfig } from "../../src/config/config.ts";
 import { NatterError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Envelope } from "../../src/protocol/envelope.ts";
+import { formatMessage, formatThread } from "../../src/cli/format.ts";
+import { collectStream } from "../../src/inspect/read.ts";
+import { readThread } from "../../src/inspect/thread.ts";
+import { toUiMessage } from "../../src/ui/message.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
@@ -103,6 +107,26 @@ describe("security: sealed messages", () => {
     const tapped = wire.join("\n");
     assert.ok(tapped.includes("agents.request.Bob"), "the tap saw the request");
     assert.ok(!tapped.includes(SECRET), "the secret went over the wire in clear");
+  });
+
+  test("seal: replay, thread and the console show a sealed body as [sealed]", async () => {
+    const sent = await client.sendDirectMessage("Bob", `shown ${SECRET}`, { metadata: {} });
+    const thread = sent.envelope.threadId!;
+    const roots = await eventually("the thread with its notice", async () => {
+      const r = await readThread(client.bus, thread);
+      return r.length === 1 && r[0]!.replies.length === 1 ? r : undefined;
+    });
+    const lines = formatThread(roots);
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      assert.match(line, /\[sealed\]/);
+      assert.ok(!line.includes(SECRET));
+    }
+    const stored = await collectStream(client.bus, { filter: { thread } });
+    assert.ok(stored.every((m) => formatMessage(m).includes("[sealed]")));
+    assert.ok(stored.every((m) => toUiMessage(m, "k").preview === "[sealed]"));
+    // The API's thread() hands back the stored (sealed) envelopes: nothing to open there, nothing to crash on.
+    assert.ok((await client.thread(thread)).every((e) => e.sealed !== undefined && e.content === ""));
   });
 
   test("seal: a recipient without a curve key is an error, not a send in clear", async () => {
