@@ -6,7 +6,7 @@ import { ed25519Verify } from "./ed25519.ts";
 import { noSealKeyError } from "./seal.ts";
 import type { Verifier } from "./verify.ts";
 
-/** How long a recipient's key is used before the registry is read again, in milliseconds. */
+/** How long a recipient's key is used before the registry is read again (in the background), in milliseconds. */
 const REFRESH_MS = 1000;
 
 /** Options of {@link SealKeys}. */
@@ -24,6 +24,8 @@ export class SealKeys {
   readonly #pins = new Map<string, string>();
   readonly #fresh = new Map<string, number>();
   readonly #reading = new Map<string, Promise<string>>();
+  /** What the last background read of a pinned agent found wrong (a changed key): every send to it fails until fixed. */
+  readonly #broken = new Map<string, NatterError>();
 
   constructor(
     readonly registry: KV,
@@ -35,10 +37,26 @@ export class SealKeys {
   /** The curve key to seal mail for `name` to; throws `recipient_has_no_seal_key` or `seal_key_changed`. */
   keyFor(name: string): Promise<string> {
     const pinned = this.#pins.get(name);
-    if (pinned !== undefined && Date.now() - (this.#fresh.get(name) ?? 0) < REFRESH_MS) return Promise.resolve(pinned);
+    if (pinned === undefined) return this.#refresh(name);
+    // Sealing to the pinned key is always safe: the registry is re-read in the background only to notice a change,
+    // which then fails every later send to the agent, instead of every send waiting on the registry.
+    if (Date.now() - (this.#fresh.get(name) ?? 0) >= REFRESH_MS && !this.#reading.has(name)) this.#refresh(name).catch(() => undefined);
+    const broken = this.#broken.get(name);
+    return broken ? Promise.reject(broken) : Promise.resolve(pinned);
+  }
+
+  #refresh(name: string): Promise<string> {
     let reading = this.#reading.get(name);
     if (!reading) {
-      reading = this.#read(name).finally(() => this.#reading.delete(name));
+      reading = this.#read(name).then(
+        (key) => (this.#broken.delete(name), key),
+        (err: unknown) => {
+          // A pinned agent gone from the registry (stopped) keeps its key; a different key is a swap.
+          if (this.#pins.has(name) && err instanceof NatterError && err.code === LOCAL_ERROR_CODES.sealKeyChanged) this.#broken.set(name, err);
+          this.#fresh.set(name, Date.now());
+          throw err;
+        },
+      ).finally(() => this.#reading.delete(name));
       this.#reading.set(name, reading);
     }
     return reading;

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, diffieHellman, randomFillSync, type KeyObject } from "node:crypto";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { createCurve, fromCurveSeed, fromPublic } from "@nats-io/nkeys";
 import { base32Decode } from "./ed25519.ts";
@@ -52,7 +52,7 @@ export class CurveKey {
   }
 
   /** `message` sealed for `recipient` (`X…`): "xkv1", nonce, box. `nonce` is random unless given (tests). */
-  seal(message: Uint8Array, recipient: string, nonce: Uint8Array = randomBytes(NONCE_BYTES)): Uint8Array {
+  seal(message: Uint8Array, recipient: string, nonce: Uint8Array = randomNonce()): Uint8Array {
     if (nonce.length !== NONCE_BYTES) throw new Error(`xkeys: the nonce must be ${NONCE_BYTES} bytes`);
     const box = xsalsa20poly1305(this.#boxKey(recipient), nonce).encrypt(message);
     const out = Buffer.allocUnsafe(XKV1.length + NONCE_BYTES + box.length);
@@ -85,6 +85,21 @@ export class CurveKey {
     this.#boxKeys.set(peer, key);
     return key;
   }
+}
+
+/** Random bytes drawn from the CSPRNG in blocks: one call per 1,024 nonces instead of one per message. */
+const noncePool = Buffer.alloc(NONCE_BYTES * 1024);
+let nonceAt = noncePool.length;
+
+/** 24 fresh random bytes; each is used once. */
+function randomNonce(): Uint8Array {
+  if (nonceAt === noncePool.length) {
+    randomFillSync(noncePool);
+    nonceAt = 0;
+  }
+  const nonce = Uint8Array.prototype.slice.call(noncePool, nonceAt, nonceAt + NONCE_BYTES);
+  nonceAt += NONCE_BYTES;
+  return nonce;
 }
 
 /** nacl's `crypto_box_beforenm` from the X25519 secret: HSalsa20 with a zero input. */

@@ -197,8 +197,11 @@ describe("security: sealed messages", () => {
     const statement = new TextEncoder().encode(`natter-seal-key\nBob\n${rogueCurve.getPublicKey()}`);
     const rogue = { ...real, instanceId: "rogue", sealKey: rogueCurve.getPublicKey(), sealKeySigner: rogueId.getPublicKey(), sealKeySig: Buffer.from(rogueId.sign(statement)).toString("base64url"), publicKey: rogueId.getPublicKey() };
     await kv.put("Bob.rogue", JSON.stringify(rogue));
-    // Past the pinned key's refresh interval.
+    // Past the pinned key's refresh interval, a send (still sealed to the pinned key) starts a re-read; from then on
+    // every send to Bob fails.
     await new Promise((r) => setTimeout(r, 1100));
+    const refusal = await eventually("the swap noticed", () => client.sendDirectMessage("Bob", "probe").then(() => undefined, (err: unknown) => err));
+    assert.ok(refusal instanceof NatterError && refusal.code === "seal_key_changed", String(refusal));
     await assert.rejects(client.sendDirectMessage("Bob", `after swap ${SECRET}`), (err: unknown) => err instanceof NatterError && err.code === "seal_key_changed");
     // Only the rogue's key left: the sender that pinned Bob's first key still refuses.
     await kv.delete(`Bob.${String(real["instanceId"])}`);
