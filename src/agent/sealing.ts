@@ -46,11 +46,22 @@ export class Sealing {
     return by ? sealEnvelope(reply, this.key, by) : reply;
   }
 
-  /** The registry fields publishing this key, signed by `signer` (or by a key made for it when signing is off). */
+  /** The registry fields publishing this key, signed by `signer` (or by a key made for the process when signing is off). */
   recordFields(name: string, signer: Signer | undefined): SealRecordFields {
-    const by = signer ?? createSigner(createUser());
+    const by = signer ?? processSigner();
     return { sealKey: this.key.publicKey, sealKeySigner: by.publicKey, sealKeySig: Buffer.from(by.signBytes(sealKeyStatement(name, this.key.publicKey))).toString("base64url") };
   }
+}
+
+/** One key per process for agents without a signer: making an NKey user costs milliseconds (pure-JavaScript nacl). */
+let throwaway: Signer | undefined;
+
+/**
+ * The signer vouching for seal keys when signing is off. Nothing can check it against a known identity then; senders
+ * still pin the first seal key they see (docs/security.md).
+ */
+function processSigner(): Signer {
+  return (throwaway ??= createSigner(createUser()));
 }
 
 /** Options of {@link createSealing}. */

@@ -27,7 +27,7 @@ export function readCurveSeed(path: string): Uint8Array {
 export function agentCurveKey(config: Pick<Config, "credentialsDir">, agent: string, log: Logger, ephemeralWarn: boolean): CurveKey {
   const file = config.credentialsDir !== undefined ? curveSeedFile(config.credentialsDir, agent) : undefined;
   if (file && existsSync(file)) return CurveKey.fromSeed(readCurveSeed(file));
-  const { key } = CurveKey.generate();
+  const key = CurveKey.ephemeral();
   if (ephemeralWarn) {
     log.warn("seal.ephemeral_key", {
       agent,

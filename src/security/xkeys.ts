@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, diffieHellman, randomFillSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomFillSync, type KeyObject } from "node:crypto";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { createCurve, fromCurveSeed, fromPublic } from "@nats-io/nkeys";
 import { base32Decode } from "./ed25519.ts";
@@ -32,23 +32,30 @@ export class CurveKey {
   readonly #private: KeyObject;
   readonly #boxKeys = new Map<string, Uint8Array>();
 
-  private constructor(seed: Uint8Array) {
-    const kp = fromCurveSeed(seed);
-    this.publicKey = kp.getPublicKey();
-    // The encoded private key is prefix(1) + the 32-byte scalar + crc(2).
-    const raw = base32Decode(new TextDecoder().decode(kp.getPrivateKey())).subarray(1, 33);
-    this.#private = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: "der", type: "pkcs8" });
+  // The public key is derived by OpenSSL and encoded here: nkeys' getPublicKey runs a pure-JavaScript scalar
+  // multiplication (milliseconds), paid by every agent at start.
+  private constructor(privateKey: KeyObject) {
+    this.#private = privateKey;
+    const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
+    this.publicKey = encodeCurvePublic(raw);
   }
 
   /** The key of a curve seed (`SX…`), as `natter auth` writes it. */
   static fromSeed(seed: Uint8Array): CurveKey {
-    return new CurveKey(seed);
+    // The encoded private key is prefix(1) + the 32-byte scalar + crc(2).
+    const raw = base32Decode(new TextDecoder().decode(fromCurveSeed(seed).getPrivateKey())).subarray(1, 33);
+    return new CurveKey(createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: "der", type: "pkcs8" }));
   }
 
-  /** A fresh key pair; `seed` is its seed text, to keep. */
+  /** A fresh key pair with its seed text (`SX…`), to keep in a file. */
   static generate(): { key: CurveKey; seed: Uint8Array } {
     const seed = createCurve().getSeed();
-    return { key: new CurveKey(seed), seed };
+    return { key: CurveKey.fromSeed(seed), seed };
+  }
+
+  /** A fresh key pair for this process only (no seed to keep): made by OpenSSL, in microseconds. */
+  static ephemeral(): CurveKey {
+    return new CurveKey(generateKeyPairSync("x25519").privateKey);
   }
 
   /** `message` sealed for `recipient` (`X…`): "xkv1", nonce, box. `nonce` is random unless given (tests). */
@@ -85,6 +92,39 @@ export class CurveKey {
     this.#boxKeys.set(peer, key);
     return key;
   }
+}
+
+/** NKey prefix byte of curve keys: 23 << 3, which base32 writes as `X`. */
+const CURVE_PREFIX = 23 << 3;
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** The public NKey (`X…`) of a raw X25519 public key: prefix, key, CRC-16/XMODEM little-endian, base32. */
+function encodeCurvePublic(raw: Uint8Array): string {
+  const body = Buffer.concat([Buffer.of(CURVE_PREFIX), raw]);
+  const crc = crc16(body);
+  const bytes = Buffer.concat([body, Buffer.of(crc & 0xff, crc >>> 8)]);
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(value >>> bits) & 31];
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
 }
 
 /** Random bytes drawn from the CSPRNG in blocks: one call per 1,024 nonces instead of one per message. */

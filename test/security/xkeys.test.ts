@@ -18,6 +18,18 @@ test("xkeys: with a fixed nonce the sealed bytes are @nats-io/nkeys' exactly, bo
   }
 });
 
+test("xkeys: public keys are nkeys' own, for seeds and for process-only keys", () => {
+  for (let i = 0; i < 20; i++) {
+    const { key, seed } = CurveKey.generate();
+    assert.equal(key.publicKey, fromCurveSeed(seed).getPublicKey());
+    const theirs = createCurve();
+    const ephemeral = CurveKey.ephemeral();
+    assert.match(ephemeral.publicKey, /^X[A-Z2-7]{55}$/);
+    // nkeys accepts the encoding (checksum included) and both ends agree on the shared box.
+    assert.deepEqual(theirs.open(ephemeral.seal(message, theirs.getPublicKey()), ephemeral.publicKey), message);
+  }
+});
+
 test("xkeys: nkeys opens what CurveKey sealed, and CurveKey opens what nkeys sealed", () => {
   const mine = CurveKey.generate().key;
   const theirs = createCurve();
