@@ -76,5 +76,5 @@ export interface SealingOptions {
 /** The sealing of `name`: its key from NATTER_CREDENTIALS_DIR (`{name}.xk`), else one made for this process. */
 export function createSealing(config: Config, name: string, options: SealingOptions): Sealing {
   const key = agentCurveKey(config, name, options.log, options.warnEphemeral);
-  return new Sealing(key, new SealKeys(options.registry, options.verifier), config.seal);
+  return new Sealing(key, new SealKeys(options.registry, options.verifier, { allowKeyChange: config.sealKeyChange === "accept" }), config.seal);
 }

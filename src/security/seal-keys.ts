@@ -84,7 +84,7 @@ export class SealKeys {
     const [key] = keys as Set<string> & { size: 1 };
     const pinned = this.#pins.get(name);
     if (pinned !== undefined && pinned !== key && !this.options.allowKeyChange) {
-      throw new NatterError(`the seal key of "${name}" changed from ${pinned} to ${key} since first seen (a registry key swap?); refusing (allowKeyChange accepts it)`, LOCAL_ERROR_CODES.sealKeyChanged);
+      throw new NatterError(`the seal key of "${name}" changed from ${pinned} to ${key} since first seen (a registry key swap?); refusing (NATTER_SEAL_KEY_CHANGE=accept takes it)`, LOCAL_ERROR_CODES.sealKeyChanged);
     }
     this.#pins.set(name, key!);
     this.#fresh.set(name, Date.now());
