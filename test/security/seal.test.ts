@@ -83,6 +83,13 @@ describe("security: sealed messages", () => {
     await srv?.dispose();
   });
 
+  /** Bob's registry record, read with plain KV as a foreign client would. */
+  async function bobRecord(): Promise<Record<string, unknown>> {
+    const kv = await new Kvm(plain).open(host.bus.config.registryBucket);
+    for await (const k of await kv.keys("Bob.*")) return JSON.parse(new TextDecoder().decode((await kv.get(k))!.value)) as Record<string, unknown>;
+    throw new Error("Bob is not registered");
+  }
+
   test("seal: a direct message, a handoff and a request reach Bob readable, and the secret is nowhere on the wire or in the stream", async () => {
     const sent = await client.sendDirectMessage("Bob", `direct ${SECRET}`, { metadata: { note: SECRET } });
     assert.equal(sent.envelope.content, `direct ${SECRET}`, "the sender keeps its readable copy");
@@ -136,9 +143,7 @@ describe("security: sealed messages", () => {
   });
 
   test("seal: a foreign client with only @nats-io/nkeys opens natter's sealed answer, and natter opens what it sealed", async () => {
-    const kv = await new Kvm(plain).open(host.bus.config.registryBucket);
-    let bobKey: string | undefined;
-    for await (const k of await kv.keys("Bob.*")) bobKey = (JSON.parse(new TextDecoder().decode((await kv.get(k))!.value)) as { sealKey?: string }).sealKey;
+    const bobKey = (await bobRecord()).sealKey as string | undefined;
     assert.match(bobKey ?? "", /^X/);
     const me = createCurve();
     const box = me.seal(new TextEncoder().encode(JSON.stringify({ content: `foreign ${SECRET}`, metadata: {} })), bobKey!);
@@ -161,9 +166,7 @@ describe("security: sealed messages", () => {
   });
 
   test("seal: tampered or wrongly keyed mail is never handled: dead-lettered with the reason, its sender told sealed_unreadable", async () => {
-    const kv = await new Kvm(plain).open(host.bus.config.registryBucket);
-    let bobKey = "";
-    for await (const k of await kv.keys("Bob.*")) bobKey = (JSON.parse(new TextDecoder().decode((await kv.get(k))!.value)) as { sealKey: string }).sealKey;
+    const bobKey = (await bobRecord()).sealKey as string;
     const me = createCurve();
     const body = new TextEncoder().encode(JSON.stringify({ content: "tampered", metadata: {} }));
     const tampered = Buffer.from(me.seal(body, bobKey));
@@ -189,8 +192,7 @@ describe("security: sealed messages", () => {
 
   test("seal: a rogue registry write that swaps Bob's key is refused, by a sender that pinned the key and by a new one that pins Bob's identity key", async () => {
     const kv = await new Kvm(plain).open(host.bus.config.registryBucket);
-    let real: Record<string, unknown> = {};
-    for await (const k of await kv.keys("Bob.*")) real = JSON.parse(new TextDecoder().decode((await kv.get(k))!.value)) as Record<string, unknown>;
+    const real = await bobRecord();
     // The rogue vouches for its own curve key with its own identity key: a well-formed record.
     const rogueId = createUser();
     const rogueCurve = createCurve();
