@@ -2,6 +2,7 @@
 // streamable HTTP, against a private nats-server with agents running in this process.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
+import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
@@ -157,7 +158,7 @@ test("mcp: malformed JSON on stdio is skipped and the next request is answered",
   for (const line of out.trim().split("\n")) assert.doesNotThrow(() => JSON.parse(line), `standard output carries only protocol: ${line}`);
 });
 
-test("mcp: streamable HTTP lists tools and asks an agent; malformed JSON gets a parse error, not a crash", async () => {
+test("mcp: streamable HTTP lists tools and asks an agent; malformed JSON gets a parse error and a foreign Host a 403, not a crash", async () => {
   const child = spawnNatter(bench.srv.url, ["mcp", "--http", "0"]);
   children.push(child);
   let stderr = "";
@@ -171,6 +172,17 @@ test("mcp: streamable HTTP lists tools and asks an agent; malformed JSON gets a 
   const bad = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: "{not json" });
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: { code: number } }).error.code, -32700);
+
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const u = new URL(url!);
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { host: `evil.example:${u.port}`, "content-type": "application/json", accept: "application/json, text/event-stream" } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "page", version: "1" } } }));
+  });
+  assert.equal(rebound, 403, "a request naming another host (DNS rebinding) is refused");
 
   const client = new McpClient({ name: "natter-test-http", version: "1.0.0" });
   clients.push(client);

@@ -10,6 +10,9 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 /** Path the MCP endpoint is served on. */
 export const MCP_PATH = "/mcp";
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
 /** A running streamable HTTP endpoint. */
 export interface McpHttpEndpoint {
   /** `http://HOST:PORT/mcp`. */
@@ -17,11 +20,18 @@ export interface McpHttpEndpoint {
   close(): Promise<void>;
 }
 
-/** Serves MCP over streamable HTTP at {@link MCP_PATH}: one session (and one server from `newServer`) per client. */
+/**
+ * Serves MCP over streamable HTTP at {@link MCP_PATH}: one session (and one server from `newServer`) per client.
+ * Bound to a loopback address it answers only requests whose Host is a loopback name.
+ */
 export async function serveMcpHttp(newServer: () => Server, port: number, host: string): Promise<McpHttpEndpoint> {
   const sessions = new Map<string, { server: Server; transport: WebStandardStreamableHTTPServerTransport }>();
   const app = new Hono();
+  const loopback = LOOPBACK.has(host);
   app.all(MCP_PATH, async (c) => {
+    // DNS rebinding: a web page whose name resolves to 127.0.0.1 reaches this port with its own name as Host.
+    const hostname = (c.req.header("host") ?? "").replace(/:\d+$/, "");
+    if (loopback && !LOOPBACK_HOSTS.has(hostname)) return c.json({ jsonrpc: "2.0", error: { code: -32000, message: `Host ${hostname || "(none)"} refused: this endpoint answers loopback names only` }, id: null }, 403);
     const id = c.req.header("mcp-session-id");
     if (id !== undefined) {
       const session = sessions.get(id);
