@@ -120,7 +120,7 @@ test("mcp: send_direct_message stores a message whose thread read_thread then sh
   assert.match(text(none), /^natter error not_found: /);
 });
 
-test("mcp: an agent that starts later becomes a tool and the client is told the list changed", async () => {
+test("mcp: an agent that starts later becomes a tool, and stops being one when it stops; the client is told each time", async () => {
   const { client } = await stdioClient();
   let changed = 0;
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
@@ -134,7 +134,13 @@ test("mcp: an agent that starts later becomes a tool and the client is told the 
   assert.ok(changed > 0, "notifications/tools/list_changed was sent");
   const answer = await client.callTool({ name: "ask_Late", arguments: { question: "there?" } });
   assert.equal(text(answer), "late answer");
+  const seen = changed;
   await host.stop();
+  while ((await client.listTools()).tools.some((t) => t.name === "ask_Late")) {
+    assert.ok(Date.now() < deadline + 15_000, "ask_Late stayed after its agent stopped");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(changed > seen, "the client was told again when the agent left");
 });
 
 test("mcp: malformed JSON on stdio is skipped and the next request is answered", async () => {

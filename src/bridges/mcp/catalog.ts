@@ -34,13 +34,13 @@ export function networkCatalog(client: Client, options: NetworkCatalogOptions): 
 
   const update = (agents: readonly AgentInfo[]) => {
     const taken = new Set(fixed.map((t) => t.spec.name));
-    const names = agents
+    const live = agents
       .filter((a) => a.status !== "offline" && a.name !== client.name && `ask_${a.name}`.length <= MAX_TOOL_NAME && !taken.has(`ask_${a.name}`))
-      .map((a) => a.name)
-      .sort();
-    if (names.join(",") === key) return;
-    key = names.join(",");
-    perAgent = names.map((name) => askTool(client, name, options.askTimeoutMs, agents.find((a) => a.name === name)!));
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const next = live.map((a) => a.name).join(",");
+    if (next === key) return;
+    key = next;
+    perAgent = live.map((a) => askTool(client, a, options.askTimeoutMs));
     for (const listener of listeners) listener();
   };
   // The registry bucket exists only once an agent has run: until then, keep trying.
@@ -76,7 +76,8 @@ export function networkCatalog(client: Client, options: NetworkCatalogOptions): 
   };
 }
 
-function askTool(client: Client, agent: string, askTimeoutMs: number, info: AgentInfo): Tool {
+function askTool(client: Client, info: AgentInfo, askTimeoutMs: number): Tool {
+  const agent = info.name;
   const about = [info.description, info.capabilities.length ? `capabilities: ${info.capabilities.join(", ")}` : ""].filter(Boolean).join("; ");
   return tool({
     name: `ask_${agent}`,

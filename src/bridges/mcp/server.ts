@@ -26,6 +26,7 @@ export function createMcpServer(options: McpServerOptions): Server {
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
+    // The tools take their arguments as JSON text, as a model sends them; validation happens there.
     const outcome = await runToolCall(options.catalog.tools(), { id: String(extra.requestId), name, arguments: JSON.stringify(args ?? {}) }, { signal: extra.signal });
     if (outcome.ok) return { content: [{ type: "text", text: outcome.content }] };
     const code = outcome.code ?? LOCAL_ERROR_CODES.internal;
@@ -37,11 +38,7 @@ export function createMcpServer(options: McpServerOptions): Server {
     // Before initialization there is nobody to tell; the client lists the tools then anyway.
     if (server.getClientCapabilities()) void server.sendToolListChanged().catch((err: unknown) => options.log.debug("mcp.notify_failed", { error: err }));
   });
-  const onclose = server.onclose;
-  server.onclose = () => {
-    unsubscribe();
-    onclose?.();
-  };
+  server.onclose = unsubscribe;
   server.onerror = (err) => options.log.warn("mcp.error", { error: err });
   return server;
 }
