@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { observeModelCalls } from "../llm/observe.ts";
 import type { Bus } from "../transport/bus.ts";
 import type { AgentMetrics, Outcome } from "./hooks.ts";
+import { MessageTally, type TypeTally } from "./tally.ts";
 
 /** How often each agent's mailbox backlog is read from its consumer, in milliseconds. */
 export const BACKLOG_SAMPLE_MS = 5000;
@@ -42,10 +43,9 @@ export interface HostMetricsOptions {
 /** A host's metrics registry: per-agent hooks for the runtimes, sampled gauges, and the `/metrics` endpoint. */
 export class HostMetrics {
   readonly registry = new Registry();
-  readonly #messages = new Counter({ name: "natter_messages_total", help: "Messages handled, by agent, message type and outcome.", labelNames: ["agent", "type", "outcome"] as const, registers: [this.registry] });
-  readonly #duration = new Histogram({ name: "natter_handler_duration_seconds", help: "Time handlers ran, by agent and message type.", labelNames: ["agent", "type"] as const, buckets: HANDLER_BUCKETS, registers: [this.registry] });
-  readonly #redeliveries = new Counter({ name: "natter_redeliveries_total", help: "Mailbox messages delivered again, by agent.", labelNames: ["agent"] as const, registers: [this.registry] });
-  readonly #inFlight = new Gauge({ name: "natter_requests_in_flight", help: "Requests being answered now (waiting for a slot or running), by agent.", labelNames: ["agent"] as const, registers: [this.registry] });
+  readonly #tally = new MessageTally(HANDLER_BUCKETS);
+  /** Redeliveries and requests in flight by agent, plain numbers read at scrape time. */
+  readonly #perAgent = new Map<string, { redelivered: number; inFlight: number }>();
   readonly #backlog = new Gauge({ name: "natter_mailbox_backlog", help: "Mailbox messages not yet delivered (the consumer's num_pending), sampled every few seconds, by agent.", labelNames: ["agent"] as const, registers: [this.registry] });
   readonly #reconnects = new Counter({ name: "natter_reconnects_total", help: "Times a connection to NATS came back after a loss.", labelNames: ["connection"] as const, registers: [this.registry] });
   readonly #tokens = new Counter({ name: "natter_llm_tokens_total", help: "Model tokens, by model and direction (in: prompt, out: completion).", labelNames: ["model", "direction"] as const, registers: [this.registry] });
@@ -54,33 +54,51 @@ export class HostMetrics {
   readonly #stops: (() => void)[] = [];
   #server: Server | undefined;
 
-  /** The hooks one agent's runtime calls; the label children are made once per type and outcome, not per message. */
+  constructor() {
+    this.#tally.register(this.registry);
+    const perAgent = this.#perAgent;
+    new Counter({
+      name: "natter_redeliveries_total",
+      help: "Mailbox messages delivered again, by agent.",
+      labelNames: ["agent"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [agent, n] of perAgent) this.labels(agent).inc(n.redelivered);
+      },
+    });
+    new Gauge({
+      name: "natter_requests_in_flight",
+      help: "Requests being answered now (waiting for a slot or running), by agent.",
+      labelNames: ["agent"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [agent, n] of perAgent) this.labels(agent).set(n.inFlight);
+      },
+    });
+  }
+
+  /** The hooks one agent's runtime calls: plain additions on figures made once per agent and type, read at scrape time. */
   forAgent(agent: string): AgentMetrics {
-    const counted = new Map<string, Counter.Internal>();
-    const timed = new Map<string, Histogram.Internal<"agent" | "type">>();
-    const redelivered = this.#redeliveries.labels(agent);
-    const inFlight = this.#inFlight.labels(agent);
-    inFlight.set(0);
+    const byType = new Map<string, TypeTally>();
+    let figures = this.#perAgent.get(agent);
+    if (!figures) this.#perAgent.set(agent, (figures = { redelivered: 0, inFlight: 0 }));
+    const mine = figures;
     return {
       handled: (type: string, outcome: Outcome, seconds?: number) => {
-        const key = `${type} ${outcome}`;
-        let counter = counted.get(key);
-        if (!counter) counted.set(key, (counter = this.#messages.labels(agent, type, outcome)));
-        counter.inc();
-        if (seconds === undefined) return;
-        let histogram = timed.get(type);
-        if (!histogram) timed.set(type, (histogram = this.#duration.labels(agent, type)));
-        histogram.observe(seconds);
+        let tally = byType.get(type);
+        if (!tally) byType.set(type, (tally = this.#tally.of(agent, type)));
+        tally.add(outcome, seconds);
       },
-      redelivered: () => redelivered.inc(),
-      requests: (delta) => inFlight.inc(delta),
+      redelivered: () => void mine.redelivered++,
+      requests: (delta) => void (mine.inFlight += delta),
     };
   }
 
   /** Follows the connections, the runtimes' slots and backlogs and the model calls, then serves `/metrics`; resolves with the port. */
   async start(options: HostMetricsOptions): Promise<number> {
     const { connections, runtimes } = options;
-    for (const r of runtimes) this.#redeliveries.labels(r.name).inc(0);
     new Gauge({
       name: "natter_handler_slots_used",
       help: "Handler slots in use now (handlers running), by agent.",

@@ -82,6 +82,10 @@ test("metrics: Prometheus scrapes the host and counts handled, failed and dead-l
     '{"outcome":"ok","type":"request"}': 3,
   });
   await expectQuery('sum(natter_handler_duration_seconds_count{agent="Counted",type="direct"})', { "{}": 7 });
+  await expectQuery('sum(natter_handler_duration_seconds_bucket{agent="Counted",type="direct",le="+Inf"})', { "{}": 7 });
+  // The quantile the docs' "slowest agent" query uses: these handlers take well under a second.
+  const p95 = await prom.query('histogram_quantile(0.95, sum by (agent, le) (natter_handler_duration_seconds_bucket{agent="Counted"}))');
+  assert.ok(p95['{"agent":"Counted"}']! > 0 && p95['{"agent":"Counted"}']! < 1, JSON.stringify(p95));
   await expectQuery('sum(natter_redeliveries_total{agent="Counted"})', { "{}": 1 });
   await expectQuery('sum by (direction) (natter_llm_tokens_total{model="test-model"})', { '{"direction":"in"}': 20, '{"direction":"out"}': 8 });
   await expectQuery('sum(natter_llm_call_duration_seconds_count{model="test-model",outcome="ok"})', { "{}": 2 });
