@@ -79,7 +79,7 @@ export class HandlerSlots {
       return result;
     } catch (err) {
       outcome = isCancellation(err) ? "cancelled" : "error";
-      this.#failed++;
+      if (outcome === "error") this.#failed++;
       log.warn("message.failed", { id: envelope.id, type: envelope.type, from: envelope.from, ms: Math.round(performance.now() - started), error: err });
       throw err;
     } finally {
