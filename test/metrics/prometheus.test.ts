@@ -32,16 +32,22 @@ const thinker = defineAgent({
   },
 });
 
+/** Holds its one slot until the test lets go: what is sent to it waits in its mailbox. */
+let release: () => void = () => undefined;
+const held = new Promise<void>((r) => (release = r));
+const stuck = defineAgent({ name: "Stuck", concurrency: 1, prefetch: 1, onMessage: () => held.then(() => "ok") });
+
 before(async () => {
   srv = await startServer();
   const config = loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent", NATTER_MAX_DELIVER: "2", NATTER_RETRY_DELAYS_MS: "200", NATTER_METRICS_PORT: "0" });
-  host = await startHost({ agents: [counted, thinker], config });
+  host = await startHost({ agents: [counted, thinker, stuck], config });
   assert.ok(host.metricsPort, "the host says where it serves metrics");
   client = await connectClient({ name: "sender", config: loadConfig({ NATS_URL: srv.url, NATTER_LOG_LEVEL: "silent" }) });
   prom = await startPrometheus([`127.0.0.1:${host.metricsPort}`]);
 });
 
 after(async () => {
+  release();
   await client?.close();
   await host?.stop();
   await prom?.dispose();
@@ -93,4 +99,17 @@ test("metrics: Prometheus scrapes the host and counts handled, failed and dead-l
   await expectQuery('sum(natter_requests_in_flight{agent="Counted"})', { "{}": 0 });
   await expectQuery("sum(natter_connection_up)", { "{}": 1 });
   await expectQuery('sum(natter_mailbox_backlog{agent="Counted"})', { "{}": 0 });
+});
+
+test("metrics: the mailbox backlog of an agent that cannot keep up is sampled from its consumer", async () => {
+  for (let i = 0; i < 6; i++) await client.sendDirectMessage("Stuck", `wait ${i}`);
+  let last: Record<string, number> = {};
+  // One runs and the pull may hold one more; the rest are undelivered. Sampled every 5 s.
+  await eventually("a backlog of at least 4", async () => {
+    last = await prom.query('sum(natter_mailbox_backlog{agent="Stuck"})');
+    return (last["{}"] ?? 0) >= 4 ? true : undefined;
+  }, 30_000, 500).catch((err: Error) => {
+    throw new Error(`${err.message}; last answer ${JSON.stringify(last)}`);
+  });
+  await expectQuery('sum(natter_handler_slots_used{agent="Stuck"})', { "{}": 1 });
 });
