@@ -32,7 +32,9 @@ export class Deliveries implements MailboxHandlers {
     const { envelope } = delivery;
     const { threads, log } = this.parts;
     const thread = envelope.threadId ?? envelope.id;
+    if (delivery.redelivered) this.parts.metrics?.redelivered();
     if (threads.has(thread)) {
+      this.parts.metrics?.handled(envelope.type, "cancelled");
       log.info("message.skipped", { id: envelope.id, thread, reason: "its thread was cancelled" });
       return this.#tell(envelope, "cancelled", { cancelled: true });
     }
@@ -84,6 +86,7 @@ export class Deliveries implements MailboxHandlers {
     const { envelope } = delivery;
     this.parts.log.error("message.sealed_unreadable", { id: envelope.id, from: envelope.from, seq: delivery.seq, error });
     await this.#deadLetter(delivery, error);
+    this.parts.metrics?.handled(envelope.type, "dead_lettered");
     return { term: true, ...this.#tell(envelope, `failed: ${error.message}`, { error: { code: ERROR_CODES.sealedUnreadable, message: error.message } }) };
   }
 
@@ -105,6 +108,7 @@ export class Deliveries implements MailboxHandlers {
     const { log } = this.parts;
     await this.#deadLetter(delivery, error);
     log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
+    this.parts.metrics?.handled(envelope.type, "dead_lettered");
     const code = error instanceof RemoteError ? error.peerCode : error instanceof NatterError ? error.code : ERROR_CODES.handler;
     await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
       log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
@@ -113,6 +117,7 @@ export class Deliveries implements MailboxHandlers {
 
   /** A message refused unhandled (over the size limit): its sender gets a failure notice with the error's code. */
   async refuse(delivery: Delivery, error: NatterError): Promise<void> {
+    this.parts.metrics?.handled(delivery.envelope.type, "rejected");
     await this.#notify(delivery.envelope, `refused: ${error.message}`, { error: { code: error.code, message: error.message } });
   }
 

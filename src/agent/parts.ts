@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.ts";
+import type { AgentMetrics } from "../metrics/hooks.ts";
 import type { Signer } from "../security/identity.ts";
 import type { Bus } from "../transport/bus.ts";
 import type { Context } from "./context.ts";
@@ -22,4 +23,6 @@ export interface RuntimeParts {
   readonly sealing: Sealing;
   /** Signature and sender-rate checks; undefined when neither is on. */
   readonly screens: Screens | undefined;
+  /** The agent's metrics; undefined when NATTER_METRICS_PORT is unset. */
+  readonly metrics: AgentMetrics | undefined;
 }

@@ -76,6 +76,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
   // One async frame for the whole run (thread registration, slot, deadline), not one per step: this is every request.
   // The agent's context, bound to no message: its signal is the agent's stop signal (made on first use).
   const run = threads.start(request, context.signal);
+  parts.metrics?.requests(1);
   // The run lasts as long as the handler, not as long as the caller waits: past the deadline the caller has its answer,
   // and the handler's signal must still fire (its timer is dropped when the run finishes).
   const work = slots
@@ -88,7 +89,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
       request,
       "queue",
     )
-    .finally(() => threads.finish(request, run));
+    .finally(() => (threads.finish(request, run), parts.metrics?.requests(-1)));
   try {
     return await byDeadline(parts, request, work);
   } catch (err) {

@@ -3,6 +3,7 @@ import type { Msg, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
 import { handlerGraceMs } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
+import type { AgentMetrics } from "../metrics/hooks.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
 import { decodeEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
@@ -35,6 +36,8 @@ export interface RuntimeShared {
   verifier?: Verifier | undefined;
   /** The connection's registry view; without one the runtime follows its own agent's entries itself. */
   registry?: RegistryView | undefined;
+  /** Makes an agent's metrics, when NATTER_METRICS_PORT is set. */
+  metrics?: ((agent: string) => AgentMetrics) | undefined;
 }
 
 /**
@@ -91,7 +94,8 @@ export class AgentRuntime implements ContextOwner {
     this.context = new Context(this);
     this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log, seal: this.sealing.recordFields(definition.name, this.signer) });
     this.#threads = new ThreadCancellation(this.log);
-    this.#slots = new HandlerSlots({ agent: definition.name, concurrency, maxQueued: config.maxQueuedRequests, presence: this.#presence, log: this.log });
+    const metrics = shared.metrics?.(definition.name);
+    this.#slots = new HandlerSlots({ agent: definition.name, concurrency, maxQueued: config.maxQueuedRequests, presence: this.#presence, log: this.log, metrics });
     this.#parts = {
       bus,
       definition,
@@ -102,6 +106,7 @@ export class AgentRuntime implements ContextOwner {
       threads: this.#threads,
       slots: this.#slots,
       screens,
+      metrics,
     };
     this.#mailbox = new Mailbox(bus.js, config.stream, {
       agent: definition.name,
@@ -140,6 +145,11 @@ export class AgentRuntime implements ContextOwner {
   /** Handlers running now. */
   get load(): number {
     return this.#slots.active;
+  }
+
+  /** Handlers this instance runs at most at once. */
+  get concurrency(): number {
+    return this.#concurrency;
   }
 
   /** Mailbox messages this instance holds unsettled (bounded by its window). */

@@ -62,6 +62,7 @@ const SETTINGS = {
   replayWindowMs: { env: "NATTER_REPLAY_WINDOW_MS", schema: int(1000), fallback: "120000" },
   rateLimit: { env: "NATTER_RATE_LIMIT", schema: int(0, 1_000_000), fallback: "0" },
   rateBurst: { env: "NATTER_RATE_BURST", schema: int(1, 1_000_000) },
+  metricsPort: { env: "NATTER_METRICS_PORT", schema: int(0, 65535) },
   logLevel: { env: "NATTER_LOG_LEVEL", schema: v.picklist(["debug", "info", "warn", "error", "silent"], "expected debug, info, warn, error or silent"), fallback: "info" },
   logFormat: { env: "NATTER_LOG_FORMAT", schema: v.picklist(["pretty", "json"], "expected pretty or json"), fallback: "pretty" },
 } as const;

@@ -31,6 +31,10 @@ export const AgentRecordSchema = v.object({
   concurrency: v.optional(Count),
   /** Messages handled since start. */
   handled: v.optional(Count, 0),
+  /** Of those, handlers that failed (threw). Absent from records of older versions. */
+  failed: v.optional(Count),
+  /** Milliseconds handlers have run in total since start, so busyMs / handled is the mean handler time. Absent from older records. */
+  busyMs: v.optional(Count),
   /** Group channels the instance has joined. */
   groups: v.optional(v.array(v.string()), []),
   /** Ed25519 public key (NKey, "U…") the instance signs with, when signing is on. */
