@@ -16,7 +16,19 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
   const serve = new AgentServeOptions(parts);
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
-  return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
+  // Opened after the screen (the signature covers the sealed bytes); one that cannot be opened is answered
+  // `sealed_unreadable` and never reaches the handler.
+  return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, opened(parts, req), msg), serve);
+}
+
+/** `request` opened when it came sealed; logs and throws `sealed_unreadable` when it cannot be. */
+function opened(parts: RuntimeParts, request: Envelope): Envelope {
+  try {
+    return parts.sealing.open(request);
+  } catch (err) {
+    parts.log.warn("rpc.sealed_unreadable", { id: request.id, from: request.from, error: err });
+    throw err;
+  }
 }
 
 /** The agent's serving options, its hooks methods rather than closures made per agent. */
@@ -29,6 +41,10 @@ class AgentServeOptions implements ServeOptions {
   constructor(readonly parts: RuntimeParts) {
     this.log = parts.log;
     this.maxMessageBytes = parts.bus.config.maxMessageBytes;
+  }
+
+  seal(request: Envelope, response: Envelope): Envelope {
+    return this.parts.sealing.replyTo(request, response);
   }
 
   onAnswer(request: Envelope, response: Envelope, msg: Msg): void {

@@ -11,6 +11,7 @@ import { groupSubject } from "../protocol/subjects.ts";
 import type { Presence } from "../registry/presence.ts";
 import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
+import { createSealing, type Sealing } from "./sealing.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
 import { answerCheck, whenVerified, type Verifier } from "../security/verify.ts";
 import { doneWithin } from "../transport/bounded.ts";
@@ -50,6 +51,8 @@ export class AgentRuntime implements ContextOwner {
   readonly context: Context;
   /** Signs what this instance sends, when signing is on. */
   readonly signer: Signer | undefined;
+  /** Its curve key, and the recipients' keys it seals to. */
+  readonly sealing: Sealing;
   /** Its signal is made when first asked for (a request, a live message, a handler's context): an idle agent holds none. */
   readonly #stopping = new AbortController();
   #signal: AbortSignal | undefined;
@@ -85,9 +88,11 @@ export class AgentRuntime implements ContextOwner {
     this.#sharedView = shared.registry;
     const screens = createScreens(config, shared.verifier);
     this.#verifier = screens?.verifier;
+    this.sealing = createSealing(config, definition.name, { registry: bus.registry, verifier: this.#verifier, log: this.log, warnEphemeral: config.seal === "direct" });
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign, answerCheck(this.#verifier));
+    this.requester.open = (answer) => this.sealing.open(answer);
     this.context = new Context(this);
-    this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log });
+    this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log, seal: this.sealing.recordFields(definition.name, this.signer) });
     this.#threads = new ThreadCancellation(this.log);
     const metrics = shared.metrics?.(definition.name);
     this.#slots = new HandlerSlots({ agent: definition.name, concurrency, maxQueued: config.maxQueuedRequests, presence: this.#presence, log: this.log, metrics });
@@ -97,6 +102,7 @@ export class AgentRuntime implements ContextOwner {
       context: this.context,
       log: this.log,
       signer: this.signer,
+      sealing: this.sealing,
       threads: this.#threads,
       slots: this.#slots,
       screens,

@@ -57,6 +57,8 @@ const SETTINGS = {
   credentialsDir: { env: "NATTER_CREDENTIALS_DIR", schema: text },
   verify: { env: "NATTER_VERIFY", schema: v.picklist(["off", "warn", "enforce"], "expected off, warn or enforce"), fallback: "off" },
   trustedKeysFile: { env: "NATTER_TRUSTED_KEYS", schema: text },
+  seal: { env: "NATTER_SEAL", schema: v.picklist(["off", "direct"], "expected off or direct"), fallback: "off" },
+  sealKeyChange: { env: "NATTER_SEAL_KEY_CHANGE", schema: v.picklist(["refuse", "accept"], "expected refuse or accept"), fallback: "refuse" },
   replayWindowMs: { env: "NATTER_REPLAY_WINDOW_MS", schema: int(1000), fallback: "120000" },
   rateLimit: { env: "NATTER_RATE_LIMIT", schema: int(0, 1_000_000), fallback: "0" },
   rateBurst: { env: "NATTER_RATE_BURST", schema: int(1, 1_000_000) },

@@ -39,7 +39,18 @@ export const AgentRecordSchema = v.object({
   groups: v.optional(v.array(v.string()), []),
   /** Ed25519 public key (NKey, "U…") the instance signs with, when signing is on. */
   publicKey: v.optional(v.string()),
+  /** Curve public key (NKey, "X…") that senders seal this agent's mail to (NATTER_SEAL). */
+  sealKey: v.optional(v.string()),
+  /** The identity key ("U…") that signed `sealKey`; it must be a known key of `name` (docs/security.md). */
+  sealKeySigner: v.optional(v.string()),
+  /** Base64url Ed25519 signature by `sealKeySigner` of {@link sealKeyStatement}, so a registry write cannot swap the key. */
+  sealKeySig: v.optional(v.string()),
 });
+
+/** The bytes an agent signs to vouch for its curve key: `natter-seal-key\n{name}\n{sealKey}`. */
+export function sealKeyStatement(name: string, sealKey: string): Uint8Array {
+  return new TextEncoder().encode(`natter-seal-key\n${name}\n${sealKey}`);
+}
 
 /** A validated registry record. */
 export type AgentRecord = v.InferOutput<typeof AgentRecordSchema>;
