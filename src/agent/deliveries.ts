@@ -3,11 +3,13 @@ import { LOCAL_ERROR_CODES, NatterError, RemoteError, toError, type ErrorCode } 
 import type { Delivery, Finish, MailboxHandlers } from "../mailbox/mailbox.ts";
 import { publishBytes, publishEnvelope, publishOptions } from "../mailbox/send.ts";
 import { assembleEnvelope, type Envelope } from "../protocol/envelope.ts";
-import { DEAD_LETTER_HEADERS, ERROR_CODES } from "../protocol/headers.ts";
+import { DEAD_LETTER_HEADERS, ERROR_CODES, TRACE_HEADERS } from "../protocol/headers.ts";
 import { deadLetterSubject, directSubject } from "../protocol/subjects.ts";
 import type { Cancellation } from "./cancellation.ts";
 import { deadlineError, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
+import type { Context as TraceContext, Span } from "@opentelemetry/api";
+import { failSpan, remoteParent, spanContext, startProcess } from "../tracing/spans.ts";
 
 /** Notice failures worth retrying: the stream or the connection is away for now (not a refusal that stays). */
 const PERMANENT_NOTICE_FAILURES: ReadonlySet<ErrorCode> = new Set([LOCAL_ERROR_CODES.permissionDenied, ERROR_CODES.tooLarge]);
@@ -19,7 +21,22 @@ const PERMANENT_NOTICE_FAILURES: ReadonlySet<ErrorCode> = new Set([LOCAL_ERROR_C
 export class Deliveries implements MailboxHandlers {
   constructor(readonly parts: RuntimeParts) {}
 
+  /** One CONSUMER span per handler run, while tracing; a redelivery gets a new one in the same trace. */
   async handle(delivery: Delivery, shutdown: AbortSignal): Promise<Finish> {
+    const { envelope, msg } = delivery;
+    const span = startProcess(msg.headers, msg.subject, envelope, this.parts.definition.name, delivery.deliveryCount);
+    if (!span) return this.#handle(delivery, shutdown, undefined);
+    try {
+      return await this.#handle(delivery, shutdown, span);
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #handle(delivery: Delivery, shutdown: AbortSignal, span: Span | undefined): Promise<Finish> {
     const { envelope } = delivery;
     const { threads, log } = this.parts;
     const thread = envelope.threadId ?? envelope.id;
@@ -27,40 +44,40 @@ export class Deliveries implements MailboxHandlers {
     if (threads.has(thread)) {
       this.parts.metrics?.handled(envelope.type, "cancelled");
       log.info("message.skipped", { id: envelope.id, thread, reason: "its thread was cancelled" });
-      return this.#tell(envelope, "cancelled", { cancelled: true });
+      return this.#tell(envelope, "cancelled", { cancelled: true }, span);
     }
     // Also a redelivery after a handler its deadline aborted: work past its deadline never starts.
-    if (pastDeadline(envelope)) return this.#expired(delivery, deadlineError(envelope, "before the message was handled"));
+    if (pastDeadline(envelope)) return this.#expired(delivery, deadlineError(envelope, "before the message was handled"), span);
     try {
-      return await threads.run(envelope, (run) => this.#dispatch(delivery, run), shutdown);
+      return await threads.run(envelope, (run) => this.#dispatch(delivery, run, span), shutdown);
     } catch (err) {
       if (shutdown.aborted) throw err;
       // Cancelled work is finished work: acknowledge it and tell the sender, do not retry.
       if (threads.has(thread)) {
         log.info("message.cancelled", { id: envelope.id, thread });
-        return this.#tell(envelope, "cancelled", { cancelled: true });
+        return this.#tell(envelope, "cancelled", { cancelled: true }, span);
       }
       // A retry would start after the deadline: end it here instead.
-      if (pastDeadline(envelope)) return this.#expired(delivery, err instanceof NatterError && err.code === ERROR_CODES.deadlineExceeded ? err : deadlineError(envelope, `while it was handled (${toError(err).message})`));
+      if (pastDeadline(envelope)) return this.#expired(delivery, err instanceof NatterError && err.code === ERROR_CODES.deadlineExceeded ? err : deadlineError(envelope, `while it was handled (${toError(err).message})`), span);
       throw err;
     }
   }
 
   /** A message past its deadline: terminated (never redelivered), and its sender told {@link ERROR_CODES.deadlineExceeded}. */
-  #expired(delivery: Delivery, error: NatterError): Finish {
+  #expired(delivery: Delivery, error: NatterError, span: Span | undefined): Finish {
     const { envelope, seq, deliveryCount } = delivery;
     this.parts.log.info("message.expired", { id: envelope.id, from: envelope.from, seq, deliveries: deliveryCount, deadline: envelope.deadline, reason: error.message });
-    return { term: true, ...this.#tell(envelope, `failed: ${error.message}`, { error: { code: error.code, message: error.message, deliveries: deliveryCount } }) };
+    return { term: true, ...this.#tell(envelope, `failed: ${error.message}`, { error: { code: error.code, message: error.message, deliveries: deliveryCount } }, span) };
   }
 
   /** The notice to send once the handler is done, for the mailbox to retry on its own; none for other types. */
-  #tell(envelope: Envelope, content: string, metadata: Record<string, unknown>): Finish {
+  #tell(envelope: Envelope, content: string, metadata: Record<string, unknown>, span: Span | undefined): Finish {
     if (envelope.type !== "direct" && envelope.type !== "handoff") return NOTHING_AFTER;
     // Nobody to tell: nothing to retry after the handler either.
     if (!this.#noticeWanted(envelope)) return NOTHING_AFTER;
     return {
       after: () =>
-        this.#notify(envelope, content, metadata).catch((err: unknown) => {
+        this.#notify(envelope, content, metadata, span && spanContext(span)).catch((err: unknown) => {
           // A refusal that a retry cannot change: the sender goes without its notice.
           if (err instanceof NatterError && PERMANENT_NOTICE_FAILURES.has(err.code)) return this.parts.log.warn("message.notice_failed", { id: envelope.id, error: err });
           throw err;
@@ -77,11 +94,17 @@ export class Deliveries implements MailboxHandlers {
     h.set(DEAD_LETTER_HEADERS.deliveries, String(deliveryCount));
     h.set(DEAD_LETTER_HEADERS.originalSeq, String(seq));
     h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
+    // The dead letter stays in the trace of the message that failed.
+    for (const name of [TRACE_HEADERS.traceparent, TRACE_HEADERS.tracestate]) {
+      const value = msg.headers?.get(name);
+      if (value) h.set(name, value);
+    }
     await publishBytes(bus.js, deadLetterSubject(definition.name), msg.data, `dlq-${envelope.id}`, { ...publishOptions(bus.config), headers: h });
     log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
     this.parts.metrics?.handled(envelope.type, "dead_lettered");
     const code = error instanceof RemoteError ? error.peerCode : error instanceof NatterError ? error.code : ERROR_CODES.handler;
-    await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
+    const trace = msg.headers ? remoteParent(msg.headers) : undefined;
+    await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }, trace).catch((err: unknown) =>
       log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
     );
   }
@@ -92,15 +115,15 @@ export class Deliveries implements MailboxHandlers {
     await this.#notify(delivery.envelope, `refused: ${error.message}`, { error: { code: error.code, message: error.message } });
   }
 
-  async #dispatch(delivery: Delivery, run: Cancellation): Promise<Finish> {
+  async #dispatch(delivery: Delivery, run: Cancellation, span: Span | undefined): Promise<Finish> {
     const { envelope } = delivery;
     const { definition, context, slots } = this.parts;
-    const ctx = context.bind(envelope, run, { deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered });
+    const ctx = context.bind(envelope, run, { deliveryCount: delivery.deliveryCount, redelivered: delivery.redelivered }, span);
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = definition.onMessage;
       if (!handler) return this.#unhandled(delivery);
       const result = await slots.run(() => unlessExpired(envelope, () => handler(envelope, ctx)), envelope, "wait");
-      return this.#tell(envelope, typeof result === "string" ? result : "done", {});
+      return this.#tell(envelope, typeof result === "string" ? result : "done", {}, span);
     }
     if (envelope.type === "response") {
       const handler = definition.onResponse;
@@ -123,7 +146,7 @@ export class Deliveries implements MailboxHandlers {
   }
 
   /** Sends the completion notice of a direct message or handoff to its sender's mailbox. */
-  async #notify(original: Envelope, content: string, metadata: Record<string, unknown>): Promise<void> {
+  async #notify(original: Envelope, content: string, metadata: Record<string, unknown>, trace?: TraceContext): Promise<void> {
     const { bus, definition, signer } = this.parts;
     if (!this.#noticeWanted(original)) return;
     const notice = assembleEnvelope({
@@ -138,7 +161,7 @@ export class Deliveries implements MailboxHandlers {
       notify: false,
     });
     // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
-    await publishEnvelope(bus.js, directSubject(original.from), notice, publishOptions(bus.config, signer?.sign, `done-${original.id}`));
+    await publishEnvelope(bus.js, directSubject(original.from), notice, publishOptions(bus.config, signer?.sign, `done-${original.id}`, trace));
   }
 }
 

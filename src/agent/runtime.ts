@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { Msg, Subscription } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
 import { handlerGraceMs } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
@@ -7,7 +7,7 @@ import type { AgentMetrics } from "../metrics/hooks.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
 import { decodeEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
-import { groupSubject } from "../protocol/subjects.ts";
+import { ALL_SUBJECT, groupSubject } from "../protocol/subjects.ts";
 import type { Presence } from "../registry/presence.ts";
 import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
@@ -28,6 +28,7 @@ import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
 import { fitWindowToSwarm } from "./window.ts";
+import { failSpan, startProcess } from "../tracing/spans.ts";
 
 /** What the host shares with the runtimes on one connection. */
 export interface RuntimeShared {
@@ -238,7 +239,7 @@ export class AgentRuntime implements ContextOwner {
         // Each member instance counts its own sightings: several in one host share the verifier and all hear the post.
         whenVerified(this.#verifier, envelope, msg, "group", this.log, () => {
           if (this.#stopped) return;
-          void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((e: unknown) =>
+          void this.#slots.run(() => this.#runLive(envelope, handler, msg.subject, msg.headers), envelope, "queue").catch((e: unknown) =>
             this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
           );
         }, this.instanceId);
@@ -261,21 +262,31 @@ export class AgentRuntime implements ContextOwner {
     this.#threads.cancel(threadId, by, reason);
   }
 
-  /** Delivers a broadcast heard on `agents.all` by the host. */
-  deliverBroadcast(envelope: Envelope): void {
+  /** Delivers a broadcast heard on `agents.all` by the host (`headers`: the message's, for its trace). */
+  deliverBroadcast(envelope: Envelope, headers?: MsgHdrs): void {
     const handler = this.definition.onBroadcast;
     if (!handler || this.#stopped) return;
     if (envelope.from === this.name && !this.definition.hearOwnBroadcasts) return;
-    void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((err: unknown) =>
+    void this.#slots.run(() => this.#runLive(envelope, handler, ALL_SUBJECT, headers), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
     );
   }
 
   /** Runs a live (unstored) message's handler: its signal fires at shutdown or at the message's deadline. */
-  #runLive(envelope: Envelope, handler: Handler): Promise<void> {
-    return cancellable(this.signal, deadlineOf(envelope), async (run) => {
-      await handler(envelope, this.context.bind(envelope, run));
+  #runLive(envelope: Envelope, handler: Handler, subject: string, headers: MsgHdrs | undefined): Promise<void> {
+    const span = startProcess(headers, subject, envelope, this.name);
+    const running = cancellable(this.signal, deadlineOf(envelope), async (run) => {
+      await handler(envelope, this.context.bind(envelope, run, undefined, span));
     });
+    if (!span) return running;
+    return running.then(
+      () => span.end(),
+      (err: unknown) => {
+        failSpan(span, err);
+        span.end();
+        throw err;
+      },
+    );
   }
 
   /** Decodes a message heard on a live subscription; bad ones are logged and dropped. */

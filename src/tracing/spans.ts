@@ -1,0 +1,115 @@
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type Tracer } from "@opentelemetry/api";
+import type { Envelope } from "../protocol/envelope.ts";
+import { TRACE_HEADERS } from "../protocol/headers.ts";
+import { activeTracer } from "./tracer.ts";
+import { formatTraceparent, parseTraceparent } from "./w3c.ts";
+
+/** What a span needs of the envelope it carries. */
+type Carried = Pick<Envelope, "id" | "type" | "from" | "to" | "threadId">;
+
+/**
+ * Starts the PRODUCER span of one send, child of `parent` (else of the active context), or undefined while tracing is off.
+ * End it with {@link endSpan} once the send is done.
+ */
+export function startSend(subject: string, envelope: Carried, parent?: Context): Span | undefined {
+  const tracer = activeTracer();
+  if (!tracer) return undefined;
+  const attributes: Attributes = {
+    "messaging.system": "nats",
+    "messaging.destination.name": subject,
+    "messaging.operation.type": "send",
+    "messaging.message.id": envelope.id,
+    "natter.message_type": envelope.type,
+    "natter.thread_id": envelope.threadId ?? envelope.id,
+    "natter.from": envelope.from,
+  };
+  if (envelope.to !== undefined) attributes["natter.to"] = envelope.to;
+  return tracer.startSpan(`send ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes }, parent ?? context.active());
+}
+
+/**
+ * Starts the CONSUMER span of one handler run of a message received on `subject` by `agent`: child of the sender's
+ * span named in `headers` (a malformed or absent `traceparent` starts a new trace). A redelivery is a new span in the
+ * same trace, linked to the sender's. Undefined while tracing is off.
+ */
+export function startProcess(headers: MsgHdrs | undefined, subject: string, envelope: Carried, agent: string, deliveryCount = 1): Span | undefined {
+  const tracer = activeTracer();
+  if (!tracer) return undefined;
+  return processSpan(tracer, headers, subject, envelope, agent, deliveryCount);
+}
+
+function processSpan(tracer: Tracer, headers: MsgHdrs | undefined, subject: string, envelope: Carried, agent: string, deliveryCount: number): Span {
+  const parent = headers ? remoteParent(headers) : undefined;
+  const attributes: Attributes = {
+    "messaging.system": "nats",
+    "messaging.destination.name": subject,
+    "messaging.operation.type": "process",
+    "messaging.message.id": envelope.id,
+    "natter.message_type": envelope.type,
+    "natter.thread_id": envelope.threadId ?? envelope.id,
+    "natter.agent": agent,
+    "natter.from": envelope.from,
+  };
+  let links: Link[] | undefined;
+  if (deliveryCount > 1) {
+    attributes["messaging.message.delivery_count"] = deliveryCount;
+    if (parent) links = [{ context: trace.getSpanContext(parent)!, attributes: { "natter.link": "redelivery" } }];
+  }
+  return tracer.startSpan(`process ${envelope.type}`, { kind: SpanKind.CONSUMER, attributes, ...(links ? { links } : {}) }, parent ?? ROOT_CONTEXT);
+}
+
+/** The sender's span context from a message's `traceparent`/`tracestate`, or undefined when absent or malformed. */
+export function remoteParent(headers: MsgHdrs): Context | undefined {
+  const parsed = parseTraceparent(headers.get(TRACE_HEADERS.traceparent));
+  if (!parsed) return undefined;
+  const state = headers.get(TRACE_HEADERS.tracestate);
+  let traceState;
+  try {
+    traceState = state ? createTraceState(state) : undefined;
+  } catch {
+    traceState = undefined;
+  }
+  return trace.setSpanContext(ROOT_CONTEXT, { ...parsed, isRemote: true, ...(traceState ? { traceState } : {}) });
+}
+
+/** Writes `span`'s `traceparent` (and `tracestate`) into `into` (new headers when absent) and returns them. */
+export function injectSpan(span: Span, into?: MsgHdrs): MsgHdrs {
+  const h = into ?? natsHeaders();
+  const sc = span.spanContext();
+  h.set(TRACE_HEADERS.traceparent, formatTraceparent(sc));
+  const state = sc.traceState?.serialize();
+  if (state) h.set(TRACE_HEADERS.tracestate, state);
+  return h;
+}
+
+/** The context whose active span is `span`: the parent of what a handler sends. */
+export function spanContext(span: Span): Context {
+  return trace.setSpan(ROOT_CONTEXT, span);
+}
+
+/** Marks `span` failed with `err`. */
+export function failSpan(span: Span, err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  span.recordException(e);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+}
+
+/**
+ * Runs `work` inside a span child of `parent`, ending it when `work` settles; `work` gets the span to add attributes
+ * (undefined while tracing is off or without a parent: then nothing is made).
+ */
+export async function inSpan<T>(name: string, kind: SpanKind, attributes: () => Attributes, parent: Context | undefined, work: (span: Span | undefined) => Promise<T>): Promise<T> {
+  if (!parent) return work(undefined);
+  const tracer = activeTracer();
+  if (!tracer) return work(undefined);
+  const span = tracer.startSpan(name, { kind, attributes: attributes() }, parent);
+  try {
+    return await work(span);
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
