@@ -22,10 +22,14 @@ export class Deliveries implements MailboxHandlers {
   constructor(readonly parts: RuntimeParts) {}
 
   /** One CONSUMER span per handler run, while tracing; a redelivery gets a new one in the same trace. */
-  async handle(delivery: Delivery, shutdown: AbortSignal): Promise<Finish> {
+  handle(delivery: Delivery, shutdown: AbortSignal): Promise<Finish> {
     const { envelope, msg } = delivery;
     const span = startProcess(msg.headers, msg.subject, envelope, this.parts.definition.name, delivery.deliveryCount);
-    if (!span) return this.#handle(delivery, shutdown, undefined);
+    // Untraced, no async frame of its own: this is every mailbox message.
+    return span ? this.#traced(delivery, shutdown, span) : this.#handle(delivery, shutdown, undefined);
+  }
+
+  async #traced(delivery: Delivery, shutdown: AbortSignal, span: Span): Promise<Finish> {
     try {
       return await this.#handle(delivery, shutdown, span);
     } catch (err) {

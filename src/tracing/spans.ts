@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
-import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type Tracer } from "@opentelemetry/api";
+import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
 import type { Envelope } from "../protocol/envelope.ts";
 import { TRACE_HEADERS } from "../protocol/headers.ts";
 import { activeTracer } from "./tracer.ts";
@@ -63,14 +63,11 @@ function processSpan(tracer: Tracer, headers: MsgHdrs | undefined, subject: stri
 export function remoteParent(headers: MsgHdrs): Context | undefined {
   const parsed = parseTraceparent(headers.get(TRACE_HEADERS.traceparent));
   if (!parsed) return undefined;
+  const sc: SpanContext = { traceId: parsed.traceId, spanId: parsed.spanId, traceFlags: parsed.traceFlags, isRemote: true };
   const state = headers.get(TRACE_HEADERS.tracestate);
-  let traceState;
-  try {
-    traceState = state ? createTraceState(state) : undefined;
-  } catch {
-    traceState = undefined;
-  }
-  return trace.setSpanContext(ROOT_CONTEXT, { ...parsed, isRemote: true, ...(traceState ? { traceState } : {}) });
+  // The API's parser drops what it cannot read rather than throwing.
+  if (state) sc.traceState = createTraceState(state);
+  return trace.setSpanContext(ROOT_CONTEXT, sc);
 }
 
 /** Writes `span`'s `traceparent` (and `tracestate`) into `into` (new headers when absent) and returns them. */

@@ -47,6 +47,9 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     "6 vs A2A task p50",
     "6 vs A2A task rate",
     "6 vs A2A stream to final p50",
+    "7 request p50, tracing on (spans dropped)",
+    "7 request p99, tracing on (spans dropped)",
+    "7 direct msgs throughput, tracing on",
   ];
   assert.deepEqual(
     result.rows.map((r) => r.name),
@@ -62,10 +65,11 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
 });
 
 test("bench: flags are validated with the flag named", () => {
-  assert.deepEqual(parseBenchArgs([]), { quick: false, json: false, agents: [100, 1000] });
-  assert.deepEqual(parseBenchArgs(["--quick"]), { quick: true, json: false, agents: [100] });
-  assert.deepEqual(parseBenchArgs(["--json", "--agents", "250"]), { quick: false, json: true, agents: [250] });
-  assert.deepEqual(parseBenchArgs(["--agents=10", "--agents", "20"]), { quick: false, json: false, agents: [10, 20] });
+  assert.deepEqual(parseBenchArgs([]), { quick: false, json: false, agents: [100, 1000], cases: [] });
+  assert.deepEqual(parseBenchArgs(["--quick"]), { quick: true, json: false, agents: [100], cases: [] });
+  assert.deepEqual(parseBenchArgs(["--json", "--agents", "250"]), { quick: false, json: true, agents: [250], cases: [] });
+  assert.deepEqual(parseBenchArgs(["--agents=10", "--agents", "20"]), { quick: false, json: false, agents: [10, 20], cases: [] });
+  assert.deepEqual(parseBenchArgs(["--case", "tracing", "--case=request"]), { quick: false, json: false, agents: [100, 1000], cases: ["tracing", "request"] });
   assert.equal(parseBenchArgs(["--help"]), "help");
   for (const [argv, message] of [
     [["--agents"], /--agents: expected a whole number, got ""/],
@@ -73,6 +77,7 @@ test("bench: flags are validated with the flag named", () => {
     [["--agents", "0"], /--agents: expected at least 1/],
     [["--agents", "9000"], /--agents: expected at most 5000/],
     [["--fast"], /unknown option "--fast"/],
+    [["--case", "speed"], /--case: expected one of request, direct, .*tracing, got "speed"/],
   ] as const) {
     assert.throws(() => parseBenchArgs(argv), (err: unknown) => err instanceof ConfigError && message.test(err.message), argv.join(" "));
   }
