@@ -50,6 +50,9 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     "7 request p50, tracing on (spans dropped)",
     "7 request p99, tracing on (spans dropped)",
     "7 direct msgs throughput, tracing on",
+    "7 host CPU per request, tracing on",
+    "7 sender CPU per request, tracing on",
+    "7 host CPU per direct msg, tracing on",
   ];
   assert.deepEqual(
     result.rows.map((r) => r.name),

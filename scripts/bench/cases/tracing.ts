@@ -31,12 +31,29 @@ export async function tracingCase(ctx: BenchContext): Promise<Row[]> {
   const tracing = benchTracing();
   const nc = await connect({ servers: ctx.url, name: "bench-trace-counter" });
   const client = await connectClient({ name: "bench-tracer", config: ctx.config, logger: ctx.logger });
+  const [echoOff, echoOn, sinkOff, sinkOn] = peers;
+  // CPU time is what tracing adds; on a busy machine it is a steadier measure than latency, which waits for the scheduler.
+  const senderMicros = { off: 0, on: 0 };
+  const timed = async (side: "off" | "on", op: () => Promise<unknown>) => {
+    const before = process.cpuUsage();
+    await op();
+    const used = process.cpuUsage(before);
+    senderMicros[side] += used.user + used.system;
+  };
   try {
+    const hostBefore = { off: await echoOff!.cpuMicros(), on: await echoOn!.cpuMicros() };
     // The sender's SDK follows the side measured: on for the traced host, off (unregistered) for the other.
     const runs = await alternate(ctx.sizes.requests, {
-      off: () => (tracing.off(), client.requestFromAgent(ECHO.off, PING, { timeoutMs: 5000 })),
-      on: () => (tracing.on(), client.requestFromAgent(ECHO.on, PING, { timeoutMs: 5000 })),
+      off: () => (tracing.off(), timed("off", () => client.requestFromAgent(ECHO.off, PING, { timeoutMs: 5000 }))),
+      on: () => (tracing.on(), timed("on", () => client.requestFromAgent(ECHO.on, PING, { timeoutMs: 5000 }))),
     });
+    const requestCount = (side: "off" | "on") => runs[side].latenciesMs.length + (runs[side].warmUps ?? 0);
+    const hostPerRequest = {
+      off: ((await echoOff!.cpuMicros()) - hostBefore.off) / requestCount("off"),
+      on: ((await echoOn!.cpuMicros()) - hostBefore.on) / requestCount("on"),
+    };
+    const senderPerRequest = { off: senderMicros.off / requestCount("off"), on: senderMicros.on / requestCount("on") };
+    const sinkBefore = { off: await sinkOff!.cpuMicros(), on: await sinkOn!.cpuMicros() };
     const rate = { off: { count: 0, ms: 0 }, on: { count: 0, ms: 0 } };
     for (const side of ["off", "on"] as const) await throughput(side, 500);
     for (let slice = 0; slice < SLICES; slice++) {
@@ -46,6 +63,10 @@ export async function tracingCase(ctx: BenchContext): Promise<Row[]> {
         rate[side].ms += await throughput(side, count);
       }
     }
+    const sinkPerMessage = {
+      off: ((await sinkOff!.cpuMicros()) - sinkBefore.off) / (rate.off.count + 500),
+      on: ((await sinkOn!.cpuMicros()) - sinkBefore.on) / (rate.on.count + 500),
+    };
     tracing.off();
     if (tracing.exported === 0) throw new Error("tracing case: the SDK exported no span; tracing was never on");
     const off = summarize(runs.off);
@@ -56,6 +77,9 @@ export async function tracingCase(ctx: BenchContext): Promise<Row[]> {
       row("7 request p50, tracing on (spans dropped)", "ms", "lower", on.p50, off.p50, base, { on: "ratio", kind: "max", limit: BUDGET }),
       row("7 request p99, tracing on (spans dropped)", "ms", "lower", on.p99, off.p99, base),
       row("7 direct msgs throughput, tracing on", "msg/s", "higher", perSecond(rate.on), perSecond(rate.off), base, { on: "ratio", kind: "min", limit: Math.round((1 / BUDGET) * 1000) / 1000 }),
+      row("7 host CPU per request, tracing on", "µs", "lower", hostPerRequest.on, hostPerRequest.off, base),
+      row("7 sender CPU per request, tracing on", "µs", "lower", senderPerRequest.on, senderPerRequest.off, base),
+      row("7 host CPU per direct msg, tracing on", "µs", "lower", sinkPerMessage.on, sinkPerMessage.off, base),
     ];
   } finally {
     tracing.off();
