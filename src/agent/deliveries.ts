@@ -24,7 +24,7 @@ export class Deliveries implements MailboxHandlers {
   /** One CONSUMER span per handler run, while tracing; a redelivery gets a new one in the same trace. */
   handle(delivery: Delivery, shutdown: AbortSignal): Promise<Finish> {
     const { envelope, msg } = delivery;
-    const span = startProcess(msg.headers, msg.subject, envelope, this.parts.definition.name, delivery.deliveryCount);
+    const span = startProcess(msg, envelope, this.parts.definition.name, delivery);
     // Untraced, no async frame of its own: this is every mailbox message.
     return span ? this.#traced(delivery, shutdown, span) : this.#handle(delivery, shutdown, undefined);
   }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { Msg, MsgHdrs, Subscription } from "@nats-io/transport-node";
+import type { Msg, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
 import { handlerGraceMs } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
@@ -28,7 +28,7 @@ import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
 import { fitWindowToSwarm } from "./window.ts";
-import { failSpan, startProcess } from "../tracing/spans.ts";
+import { failSpan, startProcess, type Received } from "../tracing/spans.ts";
 
 /** What the host shares with the runtimes on one connection. */
 export interface RuntimeShared {
@@ -239,7 +239,7 @@ export class AgentRuntime implements ContextOwner {
         // Each member instance counts its own sightings: several in one host share the verifier and all hear the post.
         whenVerified(this.#verifier, envelope, msg, "group", this.log, () => {
           if (this.#stopped) return;
-          void this.#slots.run(() => this.#runLive(envelope, handler, msg.subject, msg.headers), envelope, "queue").catch((e: unknown) =>
+          void this.#slots.run(() => this.#runLive(envelope, handler, msg), envelope, "queue").catch((e: unknown) =>
             this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
           );
         }, this.instanceId);
@@ -262,19 +262,19 @@ export class AgentRuntime implements ContextOwner {
     this.#threads.cancel(threadId, by, reason);
   }
 
-  /** Delivers a broadcast heard on `agents.all` by the host (`headers`: the message's, for its trace). */
-  deliverBroadcast(envelope: Envelope, headers?: MsgHdrs): void {
+  /** Delivers a broadcast heard on `agents.all` by the host (`msg`: the message, for its trace). */
+  deliverBroadcast(envelope: Envelope, msg?: Received): void {
     const handler = this.definition.onBroadcast;
     if (!handler || this.#stopped) return;
     if (envelope.from === this.name && !this.definition.hearOwnBroadcasts) return;
-    void this.#slots.run(() => this.#runLive(envelope, handler, ALL_SUBJECT, headers), envelope, "queue").catch((err: unknown) =>
+    void this.#slots.run(() => this.#runLive(envelope, handler, msg ?? { subject: ALL_SUBJECT }), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
     );
   }
 
   /** Runs a live (unstored) message's handler: its signal fires at shutdown or at the message's deadline. */
-  #runLive(envelope: Envelope, handler: Handler, subject: string, headers: MsgHdrs | undefined): Promise<void> {
-    const span = startProcess(headers, subject, envelope, this.name);
+  #runLive(envelope: Envelope, handler: Handler, msg: Received): Promise<void> {
+    const span = startProcess(msg, envelope, this.name);
     const running = cancellable(this.signal, deadlineOf(envelope), async (run) => {
       await handler(envelope, this.context.bind(envelope, run, undefined, span));
     });

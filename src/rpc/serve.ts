@@ -95,7 +95,7 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
   }
   const remember = memory?.begin(request.id, msg.data, reply, options.repeatAnswersMs?.(request) ?? 0);
   // The answer carries this span's context: its trace goes back to the requester without a span of its own.
-  const span = startProcess(msg.headers, msg.subject, request, agent);
+  const span = startProcess(msg, request, agent);
   let outcome: Outcome | undefined;
   try {
     outcome = await decide(agent, request, msg, handler, options, span);

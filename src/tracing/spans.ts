@@ -8,6 +8,12 @@ import { formatTraceparent, parseTraceparent } from "./w3c.ts";
 /** What a span needs of the envelope it carries. */
 type Carried = Pick<Envelope, "id" | "type" | "from" | "to" | "threadId">;
 
+/** A received NATS message: its headers are decoded on first read (nats.js), so they are read only while tracing. */
+export interface Received {
+  readonly subject: string;
+  readonly headers?: MsgHdrs | undefined;
+}
+
 /**
  * Starts the PRODUCER span of one send, child of `parent` (else of the active context), or undefined while tracing is off.
  * End it with {@link endSpan} once the send is done.
@@ -29,17 +35,19 @@ export function startSend(subject: string, envelope: Carried, parent?: Context):
 }
 
 /**
- * Starts the CONSUMER span of one handler run of a message received on `subject` by `agent`: child of the sender's
- * span named in `headers` (a malformed or absent `traceparent` starts a new trace). A redelivery is a new span in the
- * same trace, linked to the sender's. Undefined while tracing is off.
+ * Starts the CONSUMER span of one handler run of `msg` by `agent`: child of the sender's span named in its
+ * headers (a malformed or absent `traceparent` starts a new trace). With `stored`, the span also links
+ * to the sender's: each delivery of a stored message is a new span in the same trace, and a redelivery must show as
+ * one even when the server reports it as a first delivery (nats-server 2.9 may, after the first consumer was killed).
+ * Undefined while tracing is off.
  */
-export function startProcess(headers: MsgHdrs | undefined, subject: string, envelope: Carried, agent: string, deliveryCount = 1): Span | undefined {
+export function startProcess(msg: Received, envelope: Carried, agent: string, stored?: { deliveryCount: number }): Span | undefined {
   const tracer = activeTracer();
   if (!tracer) return undefined;
-  return processSpan(tracer, headers, subject, envelope, agent, deliveryCount);
+  return processSpan(tracer, msg.headers, msg.subject, envelope, agent, stored);
 }
 
-function processSpan(tracer: Tracer, headers: MsgHdrs | undefined, subject: string, envelope: Carried, agent: string, deliveryCount: number): Span {
+function processSpan(tracer: Tracer, headers: MsgHdrs | undefined, subject: string, envelope: Carried, agent: string, stored: { deliveryCount: number } | undefined): Span {
   const parent = headers ? remoteParent(headers) : undefined;
   const attributes: Attributes = {
     "messaging.system": "nats",
@@ -52,9 +60,9 @@ function processSpan(tracer: Tracer, headers: MsgHdrs | undefined, subject: stri
     "natter.from": envelope.from,
   };
   let links: Link[] | undefined;
-  if (deliveryCount > 1) {
-    attributes["messaging.message.delivery_count"] = deliveryCount;
-    if (parent) links = [{ context: trace.getSpanContext(parent)!, attributes: { "natter.link": "redelivery" } }];
+  if (stored) {
+    if (stored.deliveryCount > 1) attributes["messaging.message.delivery_count"] = stored.deliveryCount;
+    if (parent) links = [{ context: trace.getSpanContext(parent)! }];
   }
   return tracer.startSpan(`process ${envelope.type}`, { kind: SpanKind.CONSUMER, attributes, ...(links ? { links } : {}) }, parent ?? ROOT_CONTEXT);
 }
