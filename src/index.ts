@@ -23,6 +23,7 @@ export {
 export type { ErrorCode } from "./errors.ts";
 export type { AgentDefinition, Handler } from "./agent/define.ts";
 export type { AgentContext, HandlerContext, SendOptions, RequestOptions, Sent, StreamedRequest } from "./agent/context.ts";
+export { traceContextOf } from "./tracing/handler.ts";
 export type { ProgressEvent } from "./mailbox/progress.ts";
 export type { Host, HostOptions, StopOutcome } from "./agent/host.ts";
 export type { RunnableAgent, ConnectNatsOptions } from "./agent/mixin.ts";

@@ -14,7 +14,7 @@ export interface BenchOptions {
 }
 
 /** The cases, in the order a run takes them. */
-export const BENCH_CASES = ["request", "direct", "broadcast", "scale", "handoff", "a2a", "seal"] as const;
+export const BENCH_CASES = ["request", "direct", "broadcast", "scale", "handoff", "a2a", "seal", "tracing"] as const;
 /** One of {@link BENCH_CASES}. */
 export type BenchCase = (typeof BENCH_CASES)[number];
 
@@ -32,7 +32,7 @@ const AgentsSchema = v.pipe(v.string(), v.regex(/^\d+$/, "expected a whole numbe
 
 /** Parses the bench's flags; throws a ConfigError naming the flag and what was expected. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
-  const out: BenchOptions = { quick: false, json: false, agents: [] };
+  const out: BenchOptions = { quick: false, json: false, agents: [], cases: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return "help";

@@ -4,6 +4,7 @@ import { defineAgent, loadConfig, startHost } from "../../src/index.ts";
 import { startA2aServer } from "./a2a-server.ts";
 import type { PeerReady, PeerRole } from "./peer.ts";
 import { startScalePeer } from "./scale-peer.ts";
+import { benchTracing } from "./tracing.ts";
 import { RAW_ECHO_SUBJECT, RAW_JSON_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
 
 type Stop = () => Promise<unknown>;
@@ -29,10 +30,22 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
     await nc.flush();
     return { data: {}, stop: () => nc.drain() };
   },
-  "natter-echo": async () => {
-    const echo = defineAgent({ name: NATTER_ECHO_AGENT, onRequest: (msg) => msg.content });
+  // With `traced`, an OpenTelemetry SDK is registered (see tracing.ts): the host then traces every hop.
+  "natter-echo": async (_url, args) => {
+    if (args.traced) benchTracing().on();
+    const echo = defineAgent({ name: String(args.name ?? NATTER_ECHO_AGENT), onRequest: (msg) => msg.content });
     const host = await startHost({ agents: [echo], config: loadConfig() });
     return { data: {}, stop: () => host.stop() };
+  },
+  // An agent whose handler tells `bench.handled.{name}` of each message (core NATS, nothing stored), traced or not.
+  "natter-sink": async (url, args) => {
+    const tracing = benchTracing();
+    if (args.traced) tracing.on();
+    const name = String(args.name);
+    const nc = await connect({ servers: url, name: "bench-sink-reporter" });
+    const sink = defineAgent({ name, onMessage: () => nc.publish(`bench.handled.${name}`) });
+    const host = await startHost({ agents: [sink], config: loadConfig() });
+    return { data: {}, stop: async () => (await host.stop(), await nc.drain()) };
   },
   "a2a-server": async () => startA2aServer(),
   "scale-raw": async (url, args) => startScalePeer("raw", url, Number(args.agents)),

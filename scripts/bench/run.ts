@@ -7,6 +7,7 @@ import { directCase } from "./cases/direct.ts";
 import { handoffCase } from "./cases/handoff.ts";
 import { requestCase } from "./cases/request.ts";
 import { scaleCase } from "./cases/scale.ts";
+import { tracingCase } from "./cases/tracing.ts";
 import { SIZES, type BenchContext } from "./context.ts";
 import type { BenchCase, BenchOptions } from "./options.ts";
 import { sealCase } from "./cases/seal.ts";
@@ -52,6 +53,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
       if (runs("handoff")) rows.push(...(await handoffCase(ctx)));
       if (runs("a2a")) rows.push(...(await a2aCase(ctx)));
       if (runs("seal")) rows.push(...(await sealCase(ctx)));
+      if (runs("tracing")) rows.push(...(await tracingCase(ctx)));
     } catch (err) {
       progress(`failed; the last log lines of its agents:\n${kept}`);
       throw err;

@@ -13,6 +13,10 @@ import type { Requester } from "../rpc/call.ts";
 import type { Signer } from "../security/identity.ts";
 import { storedReadCheck, type Expectation, type Verifier } from "../security/verify.ts";
 import type { Bus } from "../transport/bus.ts";
+import { context as traceContexts, type Context as TraceContext, type Span } from "@opentelemetry/api";
+import { HANDLER_SPAN } from "../tracing/handler.ts";
+import { spanContext } from "../tracing/spans.ts";
+import { activeTracer } from "../tracing/tracer.ts";
 import type { Cancellation } from "./cancellation.ts";
 import { broadcastOptionsOf, metadataOf, sendOptionsOf, type BroadcastOptions } from "./send-args.ts";
 import type { Sealing } from "./sealing.ts";
@@ -192,6 +196,8 @@ interface Scope {
   deliveryCount: number;
   redelivered: boolean;
   progress?: ProgressTarget | undefined;
+  /** The handler run's CONSUMER span, when tracing: the parent of what the handler sends. */
+  span?: Span | undefined;
 }
 
 const UNBOUND: Scope = { deliveryCount: 1, redelivered: false };
@@ -228,9 +234,12 @@ export class Context implements HandlerContext {
   get redelivered(): boolean {
     return this.#scope.redelivered;
   }
+  get [HANDLER_SPAN](): Span | undefined {
+    return this.#scope.span;
+  }
 
   /** A context bound to `message` and its handler run: sends inherit its thread and deadline; `signal` is the run's. */
-  bind(message: Envelope, run: Cancellation, extra?: { deliveryCount?: number; redelivered?: boolean; streamed?: boolean }): Context {
+  bind(message: Envelope, run: Cancellation, extra?: { deliveryCount?: number; redelivered?: boolean; streamed?: boolean }, span?: Span): Context {
     return new Context(this.#owner, {
       message,
       // Its signal is made on first use (see Cancellation): most handlers never look at it.
@@ -238,6 +247,7 @@ export class Context implements HandlerContext {
       deliveryCount: extra?.deliveryCount ?? 1,
       redelivered: extra?.redelivered ?? false,
       progress: extra?.streamed && message.type === "request" ? { subject: progressSubject(message.from, message.id), request: message } : undefined,
+      span,
     });
   }
 
@@ -274,7 +284,7 @@ export class Context implements HandlerContext {
     headers.set(HEADERS.stream, "1");
     const timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
     const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
-    const result = this.#owner.requester.request(envelope, { timeoutMs, signal, headers, signalLasts: this.#lastingSignal(signal) });
+    const result = this.#owner.requester.request(envelope, { timeoutMs, signal, headers, signalLasts: this.#lastingSignal(signal), trace: this.#traceParent() });
     // Keep the promise observed: a caller that only iterates must not crash the process on an error.
     result.catch(() => undefined);
     return { id: envelope.id, progress: this.resumeProgress(envelope.id, 0, { signal, from: to }), result };
@@ -348,7 +358,8 @@ export class Context implements HandlerContext {
 
   async announcePresence(status = "online"): Promise<Sent> {
     const envelope = createEnvelope({ type: "announcement", from: this.name, content: status, metadata: this.#owner.announcement(status) });
-    const ack = await publishEnvelope(this.#owner.bus.js, ALL_SUBJECT, envelope, this.#publishOptions());
+    // Presence is not part of any conversation: untraced.
+    const ack = await publishEnvelope(this.#owner.bus.js, ALL_SUBJECT, envelope, publishOptions(this.#owner.bus.config, this.#owner.signer?.sign));
     return { envelope, seq: ack.seq };
   }
 
@@ -359,7 +370,7 @@ export class Context implements HandlerContext {
     if (envelope.deadline) timeoutMs = Math.min(timeoutMs, Math.max(1, Date.parse(envelope.deadline) - Date.now()));
     const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
     if (signal.aborted) throw new AbortedError(`request to "${to}" not sent: ${String(signal.reason?.message ?? signal.reason)}`);
-    return this.#owner.requester.request(envelope, { timeoutMs, signal, signalLasts: this.#lastingSignal(signal) });
+    return this.#owner.requester.request(envelope, { timeoutMs, signal, signalLasts: this.#lastingSignal(signal), trace: this.#traceParent() });
   }
 
   async listAgents(): Promise<AgentInfo[]> {
@@ -432,6 +443,16 @@ export class Context implements HandlerContext {
   }
 
   #publishOptions(msgID?: string): PublishOptions {
-    return publishOptions(this.#owner.bus.config, this.#owner.signer?.sign, msgID);
+    return publishOptions(this.#owner.bus.config, this.#owner.signer?.sign, msgID, this.#traceParent());
+  }
+
+  /**
+   * The parent of a send's span while tracing: the handler run's span, else (outside handlers) the caller's active
+   * context. Undefined while tracing is off, so an untraced send makes nothing.
+   */
+  #traceParent(): TraceContext | undefined {
+    if (!activeTracer()) return undefined;
+    const span = this.#scope.span;
+    return span ? spanContext(span) : traceContexts.active();
   }
 }

@@ -199,7 +199,7 @@ function subscribeBroadcasts(bus: Bus, runtimes: readonly AgentRuntime[], verifi
         return;
       }
       const fanOut = (env: Envelope) => {
-        if (env.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(env);
+        if (env.type === "broadcast") for (const r of runtimes) r.deliverBroadcast(env, msg);
         else bus.log.debug(`presence.${env.type}`, { from: env.from, content: env.content });
       };
       const checked = envelope;

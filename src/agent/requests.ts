@@ -9,6 +9,7 @@ import { serveRequests, type Reply, type ServeOptions } from "../rpc/serve.ts";
 import { MAX_TIMER_MS } from "../transport/bounded.ts";
 import { deadlineError, msToDeadline, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
+import type { Span } from "@opentelemetry/api";
 
 /** Answers the agent's requests in its queue group: screened, cancellable by thread, within the handler slots. */
 export function serveAgentRequests(parts: RuntimeParts): Subscription {
@@ -18,7 +19,7 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
   // Opened after the screen (the signature covers the sealed bytes); one that cannot be opened is answered
   // `sealed_unreadable` and never reaches the handler.
-  return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, opened(parts, req), msg), serve);
+  return serveRequests(bus.nc, definition.name, (req, msg, span) => answer(parts, opened(parts, req), msg, span), serve);
 }
 
 /** `request` opened when it came sealed; logs and throws `sealed_unreadable` when it cannot be. */
@@ -67,7 +68,7 @@ class AgentServeOptions implements ServeOptions {
   }
 }
 
-async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise<Reply> {
+async function answer(parts: RuntimeParts, request: Envelope, msg: Msg, span: Span | undefined): Promise<Reply> {
   const { definition, context, threads, slots } = parts;
   const handler = definition.onRequest;
   if (!handler) throw new NatterError(`agent "${definition.name}" does not answer requests`, ERROR_CODES.notFound);
@@ -84,7 +85,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
       () => {
         // It may have waited for a slot past its deadline: then it never starts.
         if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
-        return handler(request, context.bind(request, run, extra));
+        return handler(request, context.bind(request, run, extra, span));
       },
       request,
       "queue",

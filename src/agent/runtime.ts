@@ -7,7 +7,7 @@ import type { AgentMetrics } from "../metrics/hooks.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
 import { decodeEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
-import { groupSubject } from "../protocol/subjects.ts";
+import { ALL_SUBJECT, groupSubject } from "../protocol/subjects.ts";
 import type { Presence } from "../registry/presence.ts";
 import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
@@ -29,6 +29,7 @@ import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
 import { fitWindowToSwarm } from "./window.ts";
+import { failSpan, startProcess, type Received } from "../tracing/spans.ts";
 
 /** What the host shares with the runtimes on one connection. */
 export interface RuntimeShared {
@@ -244,7 +245,7 @@ export class AgentRuntime implements ContextOwner {
         // Each member instance counts its own sightings: several in one host share the verifier and all hear the post.
         whenVerified(this.#verifier, envelope, msg, "group", this.log, () => {
           if (this.#stopped) return;
-          void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((e: unknown) =>
+          void this.#slots.run(() => this.#runLive(envelope, handler, msg), envelope, "queue").catch((e: unknown) =>
             this.log.warn("group.handler_failed", { group, id: envelope.id, error: e }),
           );
         }, this.instanceId);
@@ -267,21 +268,31 @@ export class AgentRuntime implements ContextOwner {
     this.#threads.cancel(threadId, by, reason);
   }
 
-  /** Delivers a broadcast heard on `agents.all` by the host. */
-  deliverBroadcast(envelope: Envelope): void {
+  /** Delivers a broadcast heard on `agents.all` by the host (`msg`: the message, for its trace). */
+  deliverBroadcast(envelope: Envelope, msg?: Received): void {
     const handler = this.definition.onBroadcast;
     if (!handler || this.#stopped) return;
     if (envelope.from === this.name && !this.definition.hearOwnBroadcasts) return;
-    void this.#slots.run(() => this.#runLive(envelope, handler), envelope, "queue").catch((err: unknown) =>
+    void this.#slots.run(() => this.#runLive(envelope, handler, msg ?? { subject: ALL_SUBJECT }), envelope, "queue").catch((err: unknown) =>
       this.log.warn("broadcast.handler_failed", { id: envelope.id, from: envelope.from, error: err }),
     );
   }
 
   /** Runs a live (unstored) message's handler: its signal fires at shutdown or at the message's deadline. */
-  #runLive(envelope: Envelope, handler: Handler): Promise<void> {
-    return cancellable(this.signal, deadlineOf(envelope), async (run) => {
-      await handler(envelope, this.context.bind(envelope, run));
+  #runLive(envelope: Envelope, handler: Handler, msg: Received): Promise<void> {
+    const span = startProcess(msg, envelope, this.name);
+    const running = cancellable(this.signal, deadlineOf(envelope), async (run) => {
+      await handler(envelope, this.context.bind(envelope, run, undefined, span));
     });
+    if (!span) return running;
+    return running.then(
+      () => span.end(),
+      (err: unknown) => {
+        failSpan(span, err);
+        span.end();
+        throw err;
+      },
+    );
   }
 
   /** Decodes a message heard on a live subscription; bad ones are logged and dropped. */

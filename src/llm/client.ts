@@ -10,6 +10,7 @@ export function createOpenAIModel(config: LLMConfig): ChatModel {
   const client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: config.maxRetries });
   return {
     label: `openai ${config.model}`,
+    model: config.model,
     offline: false,
     async complete(request: ChatRequest): Promise<ChatTurn> {
       let completion;

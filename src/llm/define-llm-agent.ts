@@ -4,6 +4,7 @@ import { loadLLMConfig, type LLMConfig } from "./config.ts";
 import { ThreadMemory } from "./memory.ts";
 import type { ChatModel } from "./model.ts";
 import { runLoop } from "./ooda.ts";
+import { traceContextOf } from "../tracing/handler.ts";
 import { incomingMessage, systemPrompt, threadTurns } from "./prompt.ts";
 import { selectModel } from "./select-model.ts";
 import { talkTools, TALK_TOOL_NAMES, type PeerInfo, type TalkContext } from "./talk-tools.ts";
@@ -97,6 +98,7 @@ export function defineLLMAgent(options: LLMAgentOptions): LLMAgentDefinition {
       log,
       // A requester that streams the request sees each step as it happens.
       onToolCall: (name, step) => ctx.progress?.(`step ${step}: ${name}`, { tool: name, step }),
+      trace: traceContextOf(ctx),
     });
     const { promptTokens, completionTokens } = result.usage;
     log.info("llm.run", {

@@ -46,6 +46,8 @@ export interface ChatModel {
   readonly label: string;
   /** True for the built-in deterministic planner. */
   readonly offline: boolean;
+  /** The model's id on its server (`gen_ai.request.model` in traces); absent for the offline planner. */
+  readonly model?: string;
   complete(request: ChatRequest): Promise<ChatTurn>;
 }
 

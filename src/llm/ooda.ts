@@ -1,4 +1,6 @@
+import { SpanKind, SpanStatusCode, type Context as TraceContext } from "@opentelemetry/api";
 import type { Logger } from "../logger.ts";
+import { inSpan } from "../tracing/spans.ts";
 import type { ChatMessage, ChatModel, ChatRequest, ChatTurn, TokenUsage } from "./model.ts";
 import { modelCallObservers } from "./observe.ts";
 import { runToolCall, type Tool } from "./tools.ts";
@@ -15,6 +17,8 @@ export interface LoopOptions {
   log: Logger;
   /** Told before each tool runs, e.g. to report progress to a requester that streams it. */
   onToolCall?: (name: string, step: number) => Promise<void> | void;
+  /** The handler run's trace context: model calls (`chat {model}`) and tool calls (`execute_tool {name}`) become its spans. */
+  trace?: TraceContext | undefined;
 }
 
 /** One tool call of a run and how it ended. */
@@ -46,7 +50,12 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   let last = "";
   for (let step = 1; step <= maxSteps; step++) {
     signal.throwIfAborted();
-    const turn = await complete(model, { messages, tools: specs, signal });
+    const modelName = model.model ?? model.label;
+    const turn = await inSpan(`chat ${modelName}`, SpanKind.CLIENT, () => ({ "gen_ai.operation.name": "chat", "gen_ai.request.model": modelName }), options.trace, async (span) => {
+      const t = await complete(model, { messages, tools: specs, signal });
+      if (span && t.usage) span.setAttributes({ "gen_ai.usage.input_tokens": t.usage.promptTokens, "gen_ai.usage.output_tokens": t.usage.completionTokens });
+      return t;
+    });
     usage.promptTokens += turn.usage?.promptTokens ?? 0;
     usage.completionTokens += turn.usage?.completionTokens ?? 0;
     const text = stripThinking(turn.content ?? "");
@@ -59,7 +68,11 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     for (const call of turn.toolCalls) {
       log.info("llm.tool_call", { step, tool: call.name, arguments: call.arguments });
       await options.onToolCall?.(call.name, step);
-      const outcome = await runToolCall(tools, call, { signal });
+      const outcome = await inSpan(`execute_tool ${call.name}`, SpanKind.INTERNAL, () => ({ "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": call.name, "gen_ai.tool.call.id": call.id }), options.trace, async (span) => {
+        const o = await runToolCall(tools, call, { signal });
+        if (span && !o.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: o.content.slice(0, 300) });
+        return o;
+      });
       (outcome.ok ? log.info : log.warn)("llm.tool_result", { step, tool: call.name, ok: outcome.ok, result: outcome.content.slice(0, 300) });
       trace.push({ name: call.name, arguments: call.arguments, ok: outcome.ok, result: outcome.content });
       messages.push({ role: "tool", toolCallId: call.id, content: outcome.content });

@@ -6,6 +6,8 @@ import { HEADERS } from "../protocol/headers.ts";
 import { checkSize } from "../protocol/size.ts";
 import { publishStored } from "./publish.ts";
 import { causedBy, isJetStreamNotEnabled } from "../transport/nats-errors.ts";
+import type { Context as TraceContext } from "@opentelemetry/api";
+import { failSpan, injectSpan, startSend } from "../tracing/spans.ts";
 
 /** Options of {@link publishEnvelope}. */
 export interface PublishOptions {
@@ -20,6 +22,8 @@ export interface PublishOptions {
   attempts?: number;
   /** Signs the exact encoded bytes; returns the headers to send (with `headers` merged in). */
   sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
+  /** Traces the send: a PRODUCER span child of this context, its `traceparent` in the headers. Untraced when absent. */
+  trace?: TraceContext | undefined;
 }
 
 /** The size limit and acknowledgement timeout a send takes from the bus config. */
@@ -28,11 +32,12 @@ export interface PublishConfig {
   requestTimeoutMs: number;
 }
 
-/** Options of a send under `config`: signed with `sign` when given, de-duplicated by `msgID` when given (default the envelope id). */
-export function publishOptions(config: PublishConfig, sign?: PublishOptions["sign"], msgID?: string): PublishOptions {
+/** Options of a send under `config`: signed with `sign` when given, de-duplicated by `msgID` when given (default the envelope id), traced under `trace` when given. */
+export function publishOptions(config: PublishConfig, sign?: PublishOptions["sign"], msgID?: string, trace?: TraceContext): PublishOptions {
   const options: PublishOptions = { maxMessageBytes: config.maxMessageBytes, timeoutMs: config.requestTimeoutMs };
   if (sign) options.sign = sign;
   if (msgID !== undefined) options.msgID = msgID;
+  if (trace) options.trace = trace;
   return options;
 }
 
@@ -43,8 +48,19 @@ export function publishOptions(config: PublishConfig, sign?: PublishOptions["sig
 export async function publishEnvelope(js: JetStreamClient, subject: string, envelope: Envelope, options: PublishOptions): Promise<PubAck> {
   const data = encodeEnvelope(envelope);
   checkSize(data, options.maxMessageBytes);
-  const headers = options.sign ? options.sign(data, options.headers) : options.headers;
-  return publishBytes(js, subject, data, options.msgID ?? envelope.id, { ...options, ...(headers ? { headers } : {}) });
+  const span = options.trace ? startSend(subject, envelope, options.trace) : undefined;
+  const traced = span ? injectSpan(span, options.headers) : options.headers;
+  const headers = options.sign ? options.sign(data, traced) : traced;
+  const sending = publishBytes(js, subject, data, options.msgID ?? envelope.id, { ...options, ...(headers ? { headers } : {}) });
+  if (!span) return sending;
+  try {
+    return await sending;
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /** Like {@link publishEnvelope} for bytes already encoded. */
@@ -78,10 +94,16 @@ export async function publishBytes(js: JetStreamClient, subject: string, data: U
  * was stored and acknowledged already (a handoff's tracking record). The stream keeps it like any other message, with
  * `msgID` as its de-duplication id, unless the server is away at that instant; throws only when it cannot be sent.
  */
-export function publishCopy(nc: NatsConnection, subject: string, envelope: Envelope, msgID: string, options: Pick<PublishOptions, "maxMessageBytes" | "sign">): void {
+export function publishCopy(nc: NatsConnection, subject: string, envelope: Envelope, msgID: string, options: Pick<PublishOptions, "maxMessageBytes" | "sign" | "trace">): void {
   const data = encodeEnvelope(envelope);
   checkSize(data, options.maxMessageBytes);
   const h = natsHeaders();
   h.set(HEADERS.msgId, msgID);
-  nc.publish(subject, data, { headers: options.sign ? options.sign(data, h) : h });
+  const span = options.trace ? startSend(subject, envelope, options.trace) : undefined;
+  if (span) injectSpan(span, h);
+  try {
+    nc.publish(subject, data, { headers: options.sign ? options.sign(data, h) : h });
+  } finally {
+    span?.end();
+  }
 }

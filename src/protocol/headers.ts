@@ -10,6 +10,14 @@ export const HEADERS = {
   msgId: "Nats-Msg-Id",
 } as const;
 
+/** W3C trace-context headers, on every natter message while an OpenTelemetry SDK is registered (see docs/observability.md). */
+export const TRACE_HEADERS = {
+  /** `00-{trace id}-{span id}-{flags}`: the span that sent the message (an answer: the span that handled the request). */
+  traceparent: "traceparent",
+  /** Vendor trace state, passed on as received. */
+  tracestate: "tracestate",
+} as const;
+
 // The codes an agent puts in HEADERS.errorCode: defined with the error classes, which import nothing local.
 export { ERROR_CODES } from "../errors.ts";
 

@@ -3,7 +3,7 @@ export { createEnvelope, decodeEnvelope, encodeEnvelope, validateEnvelope, newId
 export { assertAgentName, agentNameProblem } from "./names.ts";
 export { isSubjectToken, assertSubjectToken, MAX_ID_LENGTH, MAX_NAME_LENGTH, DEFAULT_STREAM, DEFAULT_REGISTRY_BUCKET, kvStreamName } from "./tokens.ts";
 export { AGENT_STATUSES, decodeRecord, registryKey } from "./record.ts";
-export { HEADERS, ERROR_CODES, DEAD_LETTER_HEADERS } from "./headers.ts";
+export { HEADERS, ERROR_CODES, DEAD_LETTER_HEADERS, TRACE_HEADERS } from "./headers.ts";
 export {
   ALL_SUBJECT,
   directSubject,

@@ -4,6 +4,8 @@ import { decodeEnvelope, encodeEnvelope, type Envelope } from "../protocol/envel
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { requestSubject, responseSubject, responseWildcard } from "../protocol/subjects.ts";
 import { checkSize } from "../protocol/size.ts";
+import type { Context as TraceContext } from "@opentelemetry/api";
+import { failSpan, injectSpan, startSend } from "../tracing/spans.ts";
 
 interface Pending {
   to: string;
@@ -39,6 +41,8 @@ export interface CallOptions {
   signalLasts?: boolean;
   /** Extra headers (signatures, deadlines). */
   headers?: MsgHdrs;
+  /** Traces the request: a PRODUCER span child of this context, ended with the answer. Untraced when absent. */
+  trace?: TraceContext | undefined;
 }
 
 /** The requests waiting on one signal, and the listener that rejects them when it fires. */
@@ -87,8 +91,10 @@ export class Requester {
     checkSize(data, this.maxMessageBytes);
     this.#ensureSubscribed();
     const { timeoutMs, signal } = options;
-    const headers = this.sign ? this.sign(data, options.headers) : options.headers;
     if (signal?.aborted) return Promise.reject(new AbortedError(`request to "${to}" aborted before sending`, { cause: signal.reason }));
+    const span = options.trace ? startSend(requestSubject(to), request, options.trace) : undefined;
+    const traced = span ? injectSpan(span, options.headers) : options.headers;
+    const headers = this.sign ? this.sign(data, traced) : traced;
     const waiting = (this.#pending ??= new Map());
     return new Promise<Envelope>((resolve, reject) => {
       const id = request.id;
@@ -98,8 +104,7 @@ export class Requester {
         waiting.delete(id);
       };
       const timer = setTimeout(() => {
-        cleanup();
-        reject(new RequestTimeoutError(to, timeoutMs));
+        pending.reject(new RequestTimeoutError(to, timeoutMs));
       }, timeoutMs);
       const pending: Pending = {
         to,
@@ -109,8 +114,8 @@ export class Requester {
         options: headers ? { ...options, headers } : options,
         deadline: Date.now() + timeoutMs,
         sealed: request.sealed !== undefined,
-        resolve: (env) => (cleanup(), resolve(env)),
-        reject: (err) => (cleanup(), reject(err)),
+        resolve: (env) => (cleanup(), span?.end(), resolve(env)),
+        reject: (err) => (cleanup(), span && (failSpan(span, err), span.end()), reject(err)),
       };
       if (signal) this.#watch(signal, pending, options.signalLasts === true);
       waiting.set(id, pending);

@@ -5,12 +5,14 @@ import { assembleEnvelope, decodeEnvelope, encodeEnvelope, type Envelope } from 
 import { ERROR_CODES, HEADERS } from "../protocol/headers.ts";
 import { requestSubject } from "../protocol/subjects.ts";
 import { AnswerMemory, type SentAnswer } from "./answered.ts";
+import type { Span } from "@opentelemetry/api";
+import { failSpan, injectSpan, startProcess } from "../tracing/spans.ts";
 
 /** What a request handler answers: response content, or content plus metadata. */
 export type Reply = string | { content: string; metadata?: Record<string, unknown> } | void;
 
-/** Handles one validated request; what it returns is the response. */
-export type RequestHandler = (request: Envelope, msg: Msg) => Promise<Reply>;
+/** Handles one validated request; what it returns is the response. `span` is the handler run's CONSUMER span, when tracing. */
+export type RequestHandler = (request: Envelope, msg: Msg, span?: Span) => Promise<Reply>;
 
 /** Options of {@link serveRequests}. */
 export interface ServeOptions {
@@ -94,13 +96,16 @@ async function answer(agent: string, msg: Msg, handler: RequestHandler, options:
     if (again) return send(msg, again, options);
   }
   const remember = memory?.begin(request.id, msg.data, reply, options.repeatAnswersMs?.(request) ?? 0);
+  // The answer carries this span's context: its trace goes back to the requester without a span of its own.
+  const span = startProcess(msg, request, agent);
   let outcome: Outcome | undefined;
   try {
-    outcome = await decide(agent, request, msg, handler, options);
+    outcome = await decide(agent, request, msg, handler, options, span);
     send(msg, outcome.sent, options);
     options.onAnswer?.(request, outcome.response, msg);
   } finally {
     remember?.(outcome?.sent);
+    span?.end();
   }
 }
 
@@ -111,13 +116,13 @@ interface Outcome {
 }
 
 /** Screens a valid request and runs its handler; every failure becomes an error answer. */
-async function decide(agent: string, request: Envelope, msg: Msg, handler: RequestHandler, options: ServeOptions): Promise<Outcome> {
+async function decide(agent: string, request: Envelope, msg: Msg, handler: RequestHandler, options: ServeOptions, span: Span | undefined): Promise<Outcome> {
   try {
     if (options.screen) {
       const refused = await options.screen(request, msg);
-      if (refused) return errorAnswer(agent, request, refused, options);
+      if (refused) return errorAnswer(agent, request, refused, options, span);
     }
-    const reply = await handler(request, msg);
+    const reply = await handler(request, msg, span);
     const clear = assembleEnvelope({
       type: "response",
       from: agent,
@@ -131,22 +136,27 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
     const response = options.seal ? options.seal(request, clear) : clear;
     const data = encodeEnvelope(response);
     if (data.length > options.maxMessageBytes) throw new MessageTooLargeError(data.length, options.maxMessageBytes, "response");
-    return { sent: { data, headers: options.sign?.(data) }, response };
+    const traced = span ? injectSpan(span) : undefined;
+    return { sent: { data, headers: options.sign ? options.sign(data, traced) : traced }, response };
   } catch (thrown) {
     const err = toError(thrown);
     options.log.warn("rpc.handler_failed", { id: request.id, from: request.from, error: err });
-    return errorAnswer(agent, request, err, options);
+    return errorAnswer(agent, request, err, options, span);
   }
 }
 
 /** The error answer: code and message in headers, and in a signed body for requesters that check or cannot read headers. */
-function errorAnswer(agent: string, request: Envelope | undefined, err: Error, options: ServeOptions): Outcome {
+function errorAnswer(agent: string, request: Envelope | undefined, err: Error, options: ServeOptions, span?: Span): Outcome {
   // A peer's failure passes on with the code the peer sent, known to natter or not.
   const code = err instanceof RemoteError ? err.peerCode : err instanceof NatterError && err.code !== LOCAL_ERROR_CODES.internal ? err.code : ERROR_CODES.handler;
   const message = err.message.slice(0, 1000);
   const h = natsHeaders();
   h.set(HEADERS.error, message.replace(/[\r\n]+/g, " "));
   h.set(HEADERS.errorCode, code);
+  if (span) {
+    failSpan(span, err);
+    injectSpan(span, h);
+  }
   const response = assembleEnvelope({
     type: "response",
     from: agent,

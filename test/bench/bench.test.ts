@@ -50,6 +50,12 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     "7 sealed request p50",
     "7 sealed request p99",
     "7 sealed direct msgs throughput",
+    "8 request p50, tracing on (spans dropped)",
+    "8 request p99, tracing on (spans dropped)",
+    "8 direct msgs throughput, tracing on",
+    "8 host CPU per request, tracing on",
+    "8 sender CPU per request, tracing on",
+    "8 host CPU per direct msg, tracing on",
   ];
   assert.deepEqual(
     result.rows.map((r) => r.name),
@@ -70,6 +76,7 @@ test("bench: flags are validated with the flag named", () => {
   assert.deepEqual(parseBenchArgs(["--json", "--agents", "250"]), { quick: false, json: true, agents: [250] });
   assert.deepEqual(parseBenchArgs(["--agents=10", "--agents", "20"]), { quick: false, json: false, agents: [10, 20] });
   assert.deepEqual(parseBenchArgs(["--quick", "--case", "seal", "--case=request"]), { quick: true, json: false, agents: [100], cases: ["seal", "request"] });
+  assert.deepEqual(parseBenchArgs(["--case", "tracing", "--case=request"]), { quick: false, json: false, agents: [100, 1000], cases: ["tracing", "request"] });
   assert.equal(parseBenchArgs(["--help"]), "help");
   for (const [argv, message] of [
     [["--agents"], /--agents: expected a whole number, got ""/],
@@ -78,6 +85,7 @@ test("bench: flags are validated with the flag named", () => {
     [["--agents", "9000"], /--agents: expected at most 5000/],
     [["--case", "everything"], /--case: expected one of request, direct, .*seal, got "everything"/],
     [["--fast"], /unknown option "--fast"/],
+    [["--case", "speed"], /--case: expected one of request, direct, .*tracing, got "speed"/],
   ] as const) {
     assert.throws(() => parseBenchArgs(argv), (err: unknown) => err instanceof ConfigError && message.test(err.message), argv.join(" "));
   }

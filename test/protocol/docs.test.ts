@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { EnvelopeSchema } from "../../src/protocol/envelope.ts";
 import { AgentRecordSchema } from "../../src/protocol/record.ts";
-import { DEAD_LETTER_HEADERS, DEFAULT_REGISTRY_BUCKET, DEFAULT_STREAM, ERROR_CODES, HEADERS, kvStreamName, MESSAGE_TYPES, SUBJECT_PATTERNS } from "../../src/protocol/index.ts";
+import { DEAD_LETTER_HEADERS, DEFAULT_REGISTRY_BUCKET, DEFAULT_STREAM, ERROR_CODES, HEADERS, kvStreamName, MESSAGE_TYPES, SUBJECT_PATTERNS, TRACE_HEADERS } from "../../src/protocol/index.ts";
 import { SIGNATURE_HEADERS } from "../../src/security/index.ts";
 
 // docs/protocol.md is the contract foreign agents are written from: each table must name exactly what the code has.
@@ -57,7 +57,7 @@ test("docs: the stream and bucket names are the code's", () => {
 });
 
 test("docs: every header, and none the code does not set", () => {
-  sameSet(firstColumn("Headers"), [...Object.values(HEADERS), ...Object.values(DEAD_LETTER_HEADERS), ...Object.values(SIGNATURE_HEADERS)], "the Headers table");
+  sameSet(firstColumn("Headers"), [...Object.values(HEADERS), ...Object.values(DEAD_LETTER_HEADERS), ...Object.values(SIGNATURE_HEADERS), ...Object.values(TRACE_HEADERS)], "the Headers table");
 });
 
 test("docs: every error code, and none the code does not have", () => {
