@@ -32,7 +32,7 @@ const AgentsSchema = v.pipe(v.string(), v.regex(/^\d+$/, "expected a whole numbe
 
 /** Parses the bench's flags; throws a ConfigError naming the flag and what was expected. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
-  const out: BenchOptions = { quick: false, json: false, agents: [], cases: [] };
+  const out: BenchOptions = { quick: false, json: false, agents: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return "help";

@@ -83,7 +83,7 @@ test("bench: flags are validated with the flag named", () => {
     [["--agents", "many"], /--agents: expected a whole number, got "many"/],
     [["--agents", "0"], /--agents: expected at least 1/],
     [["--agents", "9000"], /--agents: expected at most 5000/],
-    [["--case", "everything"], /--case: expected one of request, direct, .*seal, got "everything"/],
+    [["--case", "everything"], /--case: expected one of request, direct, .*seal, tracing, got "everything"/],
     [["--fast"], /unknown option "--fast"/],
     [["--case", "speed"], /--case: expected one of request, direct, .*tracing, got "speed"/],
   ] as const) {
