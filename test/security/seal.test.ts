@@ -65,6 +65,7 @@ describe("security: sealed messages", () => {
         defineAgent({
           name: "Bob",
           onMessage: (m) => {
+            if (m.content.startsWith("fail ")) throw new Error(`cannot do "${m.content}"`);
             bobGot.push(m);
             return `Bob read ${m.content}`;
           },
@@ -114,6 +115,20 @@ describe("security: sealed messages", () => {
     const tapped = wire.join("\n");
     assert.ok(tapped.includes("agents.request.Bob"), "the tap saw the request");
     assert.ok(!tapped.includes(SECRET), "the secret went over the wire in clear");
+  });
+
+  test("seal: the failure notice of a sealed message that keeps failing is sealed too: the handler's error quotes the message", async () => {
+    const sent = await client.sendDirectMessage("Bob", `fail ${SECRET}`);
+    const id = sent.envelope.id;
+    const stream = host.bus.config.stream;
+    const notice = await eventually("the failure notice", () => jetstreamManager(plain).then((m) => m.streams.getMessage(stream, { last_by_subj: "agents.direct.tester" })).then((m) => (m && m.json<Envelope>().inReplyTo === id ? m.json<Envelope>() : undefined), () => undefined));
+    assert.ok(notice.sealed, "the notice is sealed");
+    assert.equal(notice.content, "");
+    assert.deepEqual(notice.metadata, {});
+    const dead = await jetstreamManager(plain).then((m) => m.streams.getMessage(stream, { last_by_subj: "agents.dlq.Bob" }));
+    assert.equal(dead?.json<Envelope>().id, id, "dead-lettered");
+    assert.ok(!(dead!.header.get("Natter-Error") ?? "").includes(SECRET), `the dead letter's reason quotes the message: ${dead!.header.get("Natter-Error")}`);
+    assert.ok(!(await storedText(plain, stream)).includes(SECRET), "the secret is in the stored stream bytes");
   });
 
   test("seal: replay, thread and the console show a sealed body as [sealed]", async () => {
