@@ -12,8 +12,8 @@ interface Pending {
   data: Uint8Array;
   options: CallOptions;
   deadline: number;
-  /** The request went sealed: its answer must come sealed too, and is opened before the caller sees it. */
-  sealed: boolean;
+  /** The request, when it went sealed: its answer must come sealed too, and is opened before the caller sees it. */
+  sealed: Envelope | undefined;
   resolve(env: Envelope): void;
   reject(err: Error): void;
 }
@@ -74,10 +74,11 @@ export class Requester {
   ) {}
 
   /**
-   * Opens a sealed answer (throwing a NatterError when it cannot); set by an owner that seals. A sealed request's
-   * answer that comes in clear, or that cannot be opened, fails the call with `sealed_unreadable`.
+   * Opens a sealed answer to `request` (the request as sent, when it went sealed), throwing a NatterError when it
+   * cannot; set by an owner that seals. A sealed request's answer that comes in clear, or that cannot be opened, fails
+   * the call with `sealed_unreadable`.
    */
-  open?: (answer: Envelope) => Envelope;
+  open?: (answer: Envelope, request: Envelope | undefined) => Envelope;
 
   /** Sends `request` (type `request`, `to` set) and resolves with the response envelope, or rejects with a typed error. */
   request(request: Envelope, options: CallOptions): Promise<Envelope> {
@@ -108,7 +109,7 @@ export class Requester {
         data,
         options: headers ? { ...options, headers } : options,
         deadline: Date.now() + timeoutMs,
-        sealed: request.sealed !== undefined,
+        sealed: request.sealed !== undefined ? request : undefined,
         resolve: (env) => (cleanup(), resolve(env)),
         reject: (err) => (cleanup(), reject(err)),
       };
@@ -218,7 +219,7 @@ export class Requester {
     if (!this.open) return pending.reject(new NatterError(`"${pending.to}" answered sealed, and this requester has no key to open it`, ERROR_CODES.sealedUnreadable));
     let opened: Envelope;
     try {
-      opened = this.open(answer);
+      opened = this.open(answer, pending.sealed);
     } catch (err) {
       return pending.reject(err instanceof NatterError ? err : new NatterError((err as Error).message, ERROR_CODES.sealedUnreadable, { cause: err }));
     }

@@ -69,7 +69,11 @@ describe("security: sealed messages", () => {
             bobGot.push(m);
             return `Bob read ${m.content}`;
           },
-          onRequest: (r) => ({ content: `Bob answers ${r.content}`, metadata: { echoed: r.metadata } }),
+          onRequest: async (r) => {
+            // Slow enough for a rogue answering on Bob's subject to answer first.
+            if (r.content.startsWith("slow ")) await new Promise((resolve) => setTimeout(resolve, 1000));
+            return { content: `Bob answers ${r.content}`, metadata: { echoed: r.metadata } };
+          },
         }),
       ],
       config: loadConfig(env),
@@ -129,6 +133,30 @@ describe("security: sealed messages", () => {
     assert.equal(dead?.json<Envelope>().id, id, "dead-lettered");
     assert.ok(!(dead!.header.get("Natter-Error") ?? "").includes(SECRET), `the dead letter's reason quotes the message: ${dead!.header.get("Natter-Error")}`);
     assert.ok(!(await storedText(plain, stream)).includes(SECRET), "the secret is in the stored stream bytes");
+  });
+
+  test("seal: an answer sealed by another key than the one the request was sealed to is refused, not taken as the recipient's", async () => {
+    // A rogue on Bob's subject cannot read the request, but can seal a reply to the requester's key.
+    const rogue = createCurve();
+    let answered = 0;
+    const sub = plain.subscribe("agents.request.Bob", {
+      callback: (_e, m) => {
+        const req = m.json<Envelope>();
+        if (!req.sealed) return;
+        const box = rogue.seal(new TextEncoder().encode(JSON.stringify({ content: "forged answer", metadata: {} })), req.sealed.by);
+        const forged = { id: `forged${Date.now()}`, type: "response", from: "Bob", to: req.from, content: "", metadata: {}, inReplyTo: req.id, threadId: req.threadId ?? req.id, timestamp: new Date().toISOString(), sealed: { by: rogue.getPublicKey(), box: Buffer.from(box).toString("base64") } };
+        answered++;
+        m.respond(JSON.stringify(forged));
+      },
+    });
+    await plain.flush();
+    try {
+      await assert.rejects(client.requestFromAgent("Bob", "slow question"), (err: unknown) => err instanceof NatterError && err.code === "sealed_unreadable" && /not by X/.test(err.message));
+      assert.equal(answered, 1, "the rogue answered first");
+    } finally {
+      sub.unsubscribe();
+      await plain.flush();
+    }
   });
 
   test("seal: replay, thread and the console show a sealed body as [sealed]", async () => {
