@@ -18,6 +18,7 @@ import { formatMessage, formatThread } from "../../src/cli/format.ts";
 import { collectStream } from "../../src/inspect/read.ts";
 import { readThread } from "../../src/inspect/thread.ts";
 import { toUiMessage } from "../../src/ui/message.ts";
+import { networkTools } from "../../src/bridges/mcp/tools.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
@@ -175,6 +176,12 @@ describe("security: sealed messages", () => {
     const stored = await collectStream(client.bus, { filter: { thread } });
     assert.ok(stored.every((m) => formatMessage(m).includes("[sealed]")));
     assert.ok(stored.every((m) => toUiMessage(m, "k").preview === "[sealed]"));
+    // The MCP bridge's read_thread tells the model the body is sealed rather than giving it an empty message.
+    const readTool = networkTools(client, { askTimeoutMs: 1000 }).find((t) => t.spec.name === "read_thread")!;
+    const read = await readTool.call(JSON.stringify({ thread }), { signal: AbortSignal.timeout(10_000) });
+    assert.ok(read.ok, read.content);
+    assert.match(read.content, /"content":"\[sealed\]"/);
+    assert.ok(!read.content.includes('"content":""'), read.content);
     // The API's thread() hands back the stored (sealed) envelopes: nothing to open there, nothing to crash on.
     assert.ok((await client.thread(thread)).every((e) => e.sealed !== undefined && e.content === ""));
   });
