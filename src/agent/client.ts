@@ -56,7 +56,7 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
   // to what it sealed come back sealed to the key it sent with.
   const sealing = createSealing(config, name, { registry: bus.registry, verifier, log: bus.log, warnEphemeral: false });
   const requester = new Requester(bus.nc, name, bus.config.maxMessageBytes, signer?.sign, answerCheck(verifier));
-  requester.open = (answer) => sealing.open(answer);
+  requester.open = (answer, request) => sealing.openAnswer(answer, request);
   const owner: ContextOwner = {
     bus,
     name,

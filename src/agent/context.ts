@@ -279,7 +279,8 @@ export class Context implements HandlerContext {
 
   async requestStream(to: string, content: string, options: RequestOptions = {}): Promise<StreamedRequest> {
     assertAgentName(to, "recipient");
-    const envelope = await this.#sealed(this.#envelope("request", to, content, options.metadata ?? {}, options), to, options.seal);
+    const clear = this.#envelope("request", to, content, options.metadata ?? {}, options);
+    const envelope = this.#sealWanted(options.seal) ? await this.#sealed(clear, to) : clear;
     const headers = natsHeaders();
     headers.set(HEADERS.stream, "1");
     const timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
@@ -365,7 +366,8 @@ export class Context implements HandlerContext {
 
   async requestFromAgent(to: string, content: string, options: RequestOptions = {}): Promise<Envelope> {
     assertAgentName(to, "recipient");
-    const envelope = await this.#sealed(this.#envelope("request", to, content, options.metadata ?? {}, options), to, options.seal);
+    const clear = this.#envelope("request", to, content, options.metadata ?? {}, options);
+    const envelope = this.#sealWanted(options.seal) ? await this.#sealed(clear, to) : clear;
     let timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
     if (envelope.deadline) timeoutMs = Math.min(timeoutMs, Math.max(1, Date.parse(envelope.deadline) - Date.now()));
     const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
@@ -394,18 +396,19 @@ export class Context implements HandlerContext {
   async #storeWire(type: MessageType, to: string, content: string, metadata: Record<string, unknown>, options: SendOptions): Promise<{ sent: Sent; wire: Envelope }> {
     assertAgentName(to, "recipient");
     const envelope = this.#envelope(type, to, content, metadata, options);
-    const wire = await this.#sealed(envelope, to, options.seal);
+    const wire = this.#sealWanted(options.seal) ? await this.#sealed(envelope, to) : envelope;
     const ack = await publishEnvelope(this.#owner.bus.js, directSubject(to), wire, this.#publishOptions());
     return { sent: { envelope, seq: ack.seq }, wire };
   }
 
-  /**
-   * `envelope` sealed for `to` when sealing is wanted (the option, else NATTER_SEAL); a recipient without a verified
-   * key throws rather than getting it in clear.
-   */
-  async #sealed(envelope: Envelope, to: string, seal: boolean | undefined): Promise<Envelope> {
+  /** Whether a send with option `seal` is sealed (the option, else NATTER_SEAL): tested before any await, so a clear send pays none. */
+  #sealWanted(seal: boolean | undefined): boolean {
+    return seal === true || (this.#owner.sealing?.wanted(seal) ?? false);
+  }
+
+  /** `envelope` sealed for `to`; a recipient without a verified key throws rather than getting it in clear. */
+  async #sealed(envelope: Envelope, to: string): Promise<Envelope> {
     const { sealing } = this.#owner;
-    if (seal !== true && !(sealing?.wanted(seal) ?? false)) return envelope;
     if (!sealing) throw new NatterError(`cannot seal for "${to}": this sender has no curve key`, LOCAL_ERROR_CODES.recipientHasNoSealKey);
     return sealing.sealFor(envelope, to);
   }

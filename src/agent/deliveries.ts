@@ -111,12 +111,15 @@ export class Deliveries implements MailboxHandlers {
     return { term: true, ...this.#tell(envelope, `failed: ${error.message}`, { error: { code: ERROR_CODES.sealedUnreadable, message: error.message } }, span) };
   }
 
-  /** Stores the original bytes of `delivery` on the agent's dead-letter subject, with why. */
-  async #deadLetter(delivery: Delivery, error: Error): Promise<void> {
+  /**
+   * Stores the original bytes of `delivery` on the agent's dead-letter subject, with why. `reason` defaults to the
+   * error's message; the handler failure of a sealed message passes its code only, since the message can quote it.
+   */
+  async #deadLetter(delivery: Delivery, error: Error, reason = error.message): Promise<void> {
     const { envelope, seq, deliveryCount, msg } = delivery;
     const { bus, definition } = this.parts;
     const h = natsHeaders();
-    h.set(DEAD_LETTER_HEADERS.error, error.message.replace(/[\r\n]+/g, " ").slice(0, 1000));
+    h.set(DEAD_LETTER_HEADERS.error, reason.replace(/[\r\n]+/g, " ").slice(0, 1000));
     h.set(DEAD_LETTER_HEADERS.deliveries, String(deliveryCount));
     h.set(DEAD_LETTER_HEADERS.originalSeq, String(seq));
     h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
@@ -132,14 +135,27 @@ export class Deliveries implements MailboxHandlers {
   async giveUp(delivery: Delivery, error: Error): Promise<void> {
     const { envelope, seq, deliveryCount, msg } = delivery;
     const { log } = this.parts;
-    await this.#deadLetter(delivery, error);
+    const code = error instanceof RemoteError ? error.peerCode : error instanceof NatterError ? error.code : ERROR_CODES.handler;
+    // The stream is what sealing hides from: the reason of a sealed message stays in the agent's log.
+    await this.#deadLetter(delivery, error, envelope.sealed ? `failed (${code}); the reason of a sealed message is in the agent's log (message.dead_lettered)` : error.message);
     log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
     this.parts.metrics?.handled(envelope.type, "dead_lettered");
-    const code = error instanceof RemoteError ? error.peerCode : error instanceof NatterError ? error.code : ERROR_CODES.handler;
     const trace = msg.headers ? remoteParent(msg.headers) : undefined;
-    await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }, trace).catch((err: unknown) =>
+    // The mailbox hands back the delivery as it arrived (sealed): opened again, the notice is sealed back to its
+    // sender, since the handler's error can quote the message.
+    await this.#notify(this.#openedIfCan(envelope), `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }, trace).catch((err: unknown) =>
       log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
     );
+  }
+
+  /** `envelope` opened when it came sealed and this agent can open it, else as it is. */
+  #openedIfCan(envelope: Envelope): Envelope {
+    if (!envelope.sealed) return envelope;
+    try {
+      return this.parts.sealing.open(envelope);
+    } catch {
+      return envelope;
+    }
   }
 
   /** A message refused unhandled (over the size limit): its sender gets a failure notice with the error's code. */

@@ -91,7 +91,7 @@ export class AgentRuntime implements ContextOwner {
     this.#verifier = screens?.verifier;
     this.sealing = createSealing(config, definition.name, { registry: bus.registry, verifier: this.#verifier, log: this.log, warnEphemeral: config.seal === "direct" });
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign, answerCheck(this.#verifier));
-    this.requester.open = (answer) => this.sealing.open(answer);
+    this.requester.open = (answer, request) => this.sealing.openAnswer(answer, request);
     this.context = new Context(this);
     this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log, seal: this.sealing.recordFields(definition.name, this.signer) });
     this.#threads = new ThreadCancellation(this.log);

@@ -1,6 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import { createUser } from "@nats-io/nkeys";
 import type { Config } from "../config/config.ts";
+import { ERROR_CODES, NatterError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Envelope } from "../protocol/envelope.ts";
 import { sealKeyStatement, type AgentRecord } from "../protocol/record.ts";
@@ -19,6 +20,9 @@ export type SealRecordFields = Required<Pick<AgentRecord, "sealKey" | "sealKeySi
  * message that came sealed.
  */
 export class Sealing {
+  /** The recipient key each request was sealed to: its answer must be sealed by that key. */
+  readonly #sealedTo = new WeakMap<Envelope, string>();
+
   constructor(
     readonly key: CurveKey,
     readonly keys: SealKeys,
@@ -32,7 +36,23 @@ export class Sealing {
 
   /** `envelope` sealed for `to`'s verified curve key; throws `recipient_has_no_seal_key` or `seal_key_changed`. */
   async sealFor(envelope: Envelope, to: string): Promise<Envelope> {
-    return sealEnvelope(envelope, this.key, await this.keys.keyFor(to));
+    const key = await this.keys.keyFor(to);
+    const sealed = sealEnvelope(envelope, this.key, key);
+    this.#sealedTo.set(sealed, key);
+    return sealed;
+  }
+
+  /**
+   * An answer to `request` (as sent) opened. When the request went sealed, the answer must be sealed by the key it
+   * was sealed to: one sealed by any other key (a rogue answering on the recipient's subject, which cannot read the
+   * request but can seal a reply to its `by`) is refused with `sealed_unreadable`.
+   */
+  openAnswer(answer: Envelope, request: Envelope | undefined): Envelope {
+    const to = request && this.#sealedTo.get(request);
+    if (to !== undefined && answer.sealed !== undefined && answer.sealed.by !== to) {
+      throw new NatterError(`the answer of "${request!.to}" is sealed by ${answer.sealed.by}, not by ${to}, the key its request was sealed to; refused`, ERROR_CODES.sealedUnreadable);
+    }
+    return this.open(answer);
   }
 
   /** `envelope` opened when it came sealed; throws `sealed_unreadable` when it cannot be. */

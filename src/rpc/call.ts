@@ -14,8 +14,8 @@ interface Pending {
   data: Uint8Array;
   options: CallOptions;
   deadline: number;
-  /** The request went sealed: its answer must come sealed too, and is opened before the caller sees it. */
-  sealed: boolean;
+  /** The request, when it went sealed: its answer must come sealed too, and is opened before the caller sees it. */
+  sealed: Envelope | undefined;
   resolve(env: Envelope): void;
   reject(err: Error): void;
 }
@@ -78,10 +78,11 @@ export class Requester {
   ) {}
 
   /**
-   * Opens a sealed answer (throwing a NatterError when it cannot); set by an owner that seals. A sealed request's
-   * answer that comes in clear, or that cannot be opened, fails the call with `sealed_unreadable`.
+   * Opens a sealed answer to `request` (the request as sent, when it went sealed), throwing a NatterError when it
+   * cannot; set by an owner that seals. A sealed request's answer that comes in clear, or that cannot be opened, fails
+   * the call with `sealed_unreadable`.
    */
-  open?: (answer: Envelope) => Envelope;
+  open?: (answer: Envelope, request: Envelope | undefined) => Envelope;
 
   /** Sends `request` (type `request`, `to` set) and resolves with the response envelope, or rejects with a typed error. */
   request(request: Envelope, options: CallOptions): Promise<Envelope> {
@@ -113,7 +114,7 @@ export class Requester {
         data,
         options: headers ? { ...options, headers } : options,
         deadline: Date.now() + timeoutMs,
-        sealed: request.sealed !== undefined,
+        sealed: request.sealed !== undefined ? request : undefined,
         resolve: (env) => (cleanup(), span?.end(), resolve(env)),
         reject: (err) => (cleanup(), span && (failSpan(span, err), span.end()), reject(err)),
       };
@@ -223,7 +224,7 @@ export class Requester {
     if (!this.open) return pending.reject(new NatterError(`"${pending.to}" answered sealed, and this requester has no key to open it`, ERROR_CODES.sealedUnreadable));
     let opened: Envelope;
     try {
-      opened = this.open(answer);
+      opened = this.open(answer, pending.sealed);
     } catch (err) {
       return pending.reject(err instanceof NatterError ? err : new NatterError((err as Error).message, ERROR_CODES.sealedUnreadable, { cause: err }));
     }

@@ -52,8 +52,12 @@ export class SealKeys {
         (key) => (this.#broken.delete(name), key),
         (err: unknown) => {
           // A pinned agent gone from the registry (stopped) keeps its key; a different key is a swap.
-          if (this.#pins.has(name) && err instanceof NatterError && err.code === LOCAL_ERROR_CODES.sealKeyChanged) this.#broken.set(name, err);
-          this.#fresh.set(name, Date.now());
+          // Only a pinned agent is re-read on a timer; a name never pinned (a typo, an agent without a key) leaves
+          // nothing behind, or every name ever tried would stay in the map.
+          if (this.#pins.has(name)) {
+            if (err instanceof NatterError && err.code === LOCAL_ERROR_CODES.sealKeyChanged) this.#broken.set(name, err);
+            this.#fresh.set(name, Date.now());
+          }
           throw err;
         },
       ).finally(() => this.#reading.delete(name));

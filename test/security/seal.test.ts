@@ -18,6 +18,7 @@ import { formatMessage, formatThread } from "../../src/cli/format.ts";
 import { collectStream } from "../../src/inspect/read.ts";
 import { readThread } from "../../src/inspect/thread.ts";
 import { toUiMessage } from "../../src/ui/message.ts";
+import { networkTools } from "../../src/bridges/mcp/tools.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
@@ -65,10 +66,15 @@ describe("security: sealed messages", () => {
         defineAgent({
           name: "Bob",
           onMessage: (m) => {
+            if (m.content.startsWith("fail ")) throw new Error(`cannot do "${m.content}"`);
             bobGot.push(m);
             return `Bob read ${m.content}`;
           },
-          onRequest: (r) => ({ content: `Bob answers ${r.content}`, metadata: { echoed: r.metadata } }),
+          onRequest: async (r) => {
+            // Slow enough for a rogue answering on Bob's subject to answer first.
+            if (r.content.startsWith("slow ")) await new Promise((resolve) => setTimeout(resolve, 1000));
+            return { content: `Bob answers ${r.content}`, metadata: { echoed: r.metadata } };
+          },
         }),
       ],
       config: loadConfig(env),
@@ -116,6 +122,44 @@ describe("security: sealed messages", () => {
     assert.ok(!tapped.includes(SECRET), "the secret went over the wire in clear");
   });
 
+  test("seal: the failure notice of a sealed message that keeps failing is sealed too: the handler's error quotes the message", async () => {
+    const sent = await client.sendDirectMessage("Bob", `fail ${SECRET}`);
+    const id = sent.envelope.id;
+    const stream = host.bus.config.stream;
+    const notice = await eventually("the failure notice", () => jetstreamManager(plain).then((m) => m.streams.getMessage(stream, { last_by_subj: "agents.direct.tester" })).then((m) => (m && m.json<Envelope>().inReplyTo === id ? m.json<Envelope>() : undefined), () => undefined));
+    assert.ok(notice.sealed, "the notice is sealed");
+    assert.equal(notice.content, "");
+    assert.deepEqual(notice.metadata, {});
+    const dead = await jetstreamManager(plain).then((m) => m.streams.getMessage(stream, { last_by_subj: "agents.dlq.Bob" }));
+    assert.equal(dead?.json<Envelope>().id, id, "dead-lettered");
+    assert.ok(!(dead!.header.get("Natter-Error") ?? "").includes(SECRET), `the dead letter's reason quotes the message: ${dead!.header.get("Natter-Error")}`);
+    assert.ok(!(await storedText(plain, stream)).includes(SECRET), "the secret is in the stored stream bytes");
+  });
+
+  test("seal: an answer sealed by another key than the one the request was sealed to is refused, not taken as the recipient's", async () => {
+    // A rogue on Bob's subject cannot read the request, but can seal a reply to the requester's key.
+    const rogue = createCurve();
+    let answered = 0;
+    const sub = plain.subscribe("agents.request.Bob", {
+      callback: (_e, m) => {
+        const req = m.json<Envelope>();
+        if (!req.sealed) return;
+        const box = rogue.seal(new TextEncoder().encode(JSON.stringify({ content: "forged answer", metadata: {} })), req.sealed.by);
+        const forged = { id: `forged${Date.now()}`, type: "response", from: "Bob", to: req.from, content: "", metadata: {}, inReplyTo: req.id, threadId: req.threadId ?? req.id, timestamp: new Date().toISOString(), sealed: { by: rogue.getPublicKey(), box: Buffer.from(box).toString("base64") } };
+        answered++;
+        m.respond(JSON.stringify(forged));
+      },
+    });
+    await plain.flush();
+    try {
+      await assert.rejects(client.requestFromAgent("Bob", "slow question"), (err: unknown) => err instanceof NatterError && err.code === "sealed_unreadable" && /not by X/.test(err.message));
+      assert.equal(answered, 1, "the rogue answered first");
+    } finally {
+      sub.unsubscribe();
+      await plain.flush();
+    }
+  });
+
   test("seal: replay, thread and the console show a sealed body as [sealed]", async () => {
     const sent = await client.sendDirectMessage("Bob", `shown ${SECRET}`, { metadata: {} });
     const thread = sent.envelope.threadId!;
@@ -132,6 +176,12 @@ describe("security: sealed messages", () => {
     const stored = await collectStream(client.bus, { filter: { thread } });
     assert.ok(stored.every((m) => formatMessage(m).includes("[sealed]")));
     assert.ok(stored.every((m) => toUiMessage(m, "k").preview === "[sealed]"));
+    // The MCP bridge's read_thread tells the model the body is sealed rather than giving it an empty message.
+    const readTool = networkTools(client, { askTimeoutMs: 1000 }).find((t) => t.spec.name === "read_thread")!;
+    const read = await readTool.call(JSON.stringify({ thread }), { signal: AbortSignal.timeout(10_000) });
+    assert.ok(read.ok, read.content);
+    assert.match(read.content, /"content":"\[sealed\]"/);
+    assert.ok(!read.content.includes('"content":""'), read.content);
     // The API's thread() hands back the stored (sealed) envelopes: nothing to open there, nothing to crash on.
     assert.ok((await client.thread(thread)).every((e) => e.sealed !== undefined && e.content === ""));
   });

@@ -12,6 +12,8 @@ export const MCP_PATH = "/mcp";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+/** Sessions kept at once; past it the least recently used is closed (clients that vanish without DELETE leave theirs). */
+export const MAX_MCP_SESSIONS = 100;
 
 /** A running streamable HTTP endpoint. */
 export interface McpHttpEndpoint {
@@ -21,10 +23,11 @@ export interface McpHttpEndpoint {
 }
 
 /**
- * Serves MCP over streamable HTTP at {@link MCP_PATH}: one session (and one server from `newServer`) per client.
+ * Serves MCP over streamable HTTP at {@link MCP_PATH}: one session (and one server from `newServer`) per client, at
+ * most `maxSessions` (default {@link MAX_MCP_SESSIONS}) at once, the least recently used closed first.
  * Bound to a loopback address it answers only requests whose Host is a loopback name.
  */
-export async function serveMcpHttp(newServer: () => Server, port: number, host: string): Promise<McpHttpEndpoint> {
+export async function serveMcpHttp(newServer: () => Server, port: number, host: string, maxSessions = MAX_MCP_SESSIONS): Promise<McpHttpEndpoint> {
   const sessions = new Map<string, { server: Server; transport: WebStandardStreamableHTTPServerTransport }>();
   const app = new Hono();
   const loopback = LOOPBACK.has(host);
@@ -36,13 +39,23 @@ export async function serveMcpHttp(newServer: () => Server, port: number, host: 
     if (id !== undefined) {
       const session = sessions.get(id);
       if (!session) return c.json({ jsonrpc: "2.0", error: { code: -32001, message: `unknown or closed session ${id}: initialize again` }, id: null }, 404);
+      // Most recently used last, so the first is the one to close when the map is full.
+      sessions.delete(id);
+      sessions.set(id, session);
       return session.transport.handleRequest(c.req.raw);
     }
     // No session yet: the transport accepts only an initialize request here and answers anything else with an error.
     const server = newServer();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sid) => void sessions.set(sid, { server, transport }),
+      onsessioninitialized: (sid) => {
+        sessions.set(sid, { server, transport });
+        for (const [old, s] of sessions) {
+          if (sessions.size <= maxSessions) break;
+          sessions.delete(old);
+          void s.server.close().catch(() => undefined);
+        }
+      },
       onsessionclosed: (sid) => void sessions.delete(sid),
     });
     await server.connect(transport);

@@ -39,6 +39,9 @@ function readThreadTool(client: Client): Tool {
   });
 }
 
+/** Shown for the body of a sealed message, as the CLI and the console show it. */
+const SEALED = "[sealed]";
+
 // Leaner than `natter thread --json`: what a model reads, the envelope's text fields flattened.
 function nodeJson({ message: m, replies }: ThreadNode): Record<string, unknown> {
   const e = m.envelope;
@@ -46,7 +49,8 @@ function nodeJson({ message: m, replies }: ThreadNode): Record<string, unknown> 
     seq: m.seq ?? null,
     channel: m.channel,
     time: m.time.toISOString(),
-    ...(e ? { id: e.id, from: e.from, to: m.recipient ?? null, content: e.content, ...(Object.keys(e.metadata).length ? { metadata: e.metadata } : {}) } : { invalid: m.invalid }),
+    // A sealed body is "" on the wire: say so, or the model reads an empty message (the bridge holds no agent's key).
+    ...(e ? { id: e.id, from: e.from, to: m.recipient ?? null, content: e.sealed ? SEALED : e.content, ...(Object.keys(e.metadata).length ? { metadata: e.metadata } : {}) } : { invalid: m.invalid }),
     ...(m.deadLetter ? { deadLetter: m.deadLetter } : {}),
     replies: replies.map(nodeJson),
   };
