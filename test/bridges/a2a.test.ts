@@ -6,6 +6,7 @@ import { defineAgent, NatterError } from "../../src/index.ts";
 import { defineA2AProxy, startA2aBridge, type RunningA2aBridge } from "../../src/bridges/index.ts";
 import { a2aMessage } from "../../scripts/bench/a2a-server.ts";
 import { startRemoteA2a } from "../helpers/a2a-remote.ts";
+import { finished, firstLine, natter, spawnNatter } from "../cli/run-natter.ts";
 import { eventually, gate, setup, type Bench } from "../helpers/in-process.ts";
 
 let b: Bench;
@@ -186,4 +187,28 @@ test("a2a: with a token, requests without it get 401 and requests with it are se
     await guarded.close();
   }
   await assert.rejects(startA2aBridge({ config: b.config, port: 0, token: "short" }), { name: "ConfigError" });
+});
+
+test("a2a: the CLI serves the agents (natter a2a) and runs a remote A2A agent (natter a2a add); bad flags exit 2", async () => {
+  const serve = spawnNatter(b.srv.url, ["a2a", "--port", "0"]);
+  const remote = await startRemoteA2a({ name: "CliRemote", skill: "shout", prefix: "loud: " });
+  const add = spawnNatter(b.srv.url, ["a2a", "add", remote.url, "--as", "Shouter"]);
+  try {
+    const agents = (await firstLine(serve)).replace(/^natter a2a: /, "");
+    assert.match(await firstLine(add), /runs as agent Shouter \(shout\)/);
+    assert.equal((await b.client.requestByCapability("shout", "hey")).content, "loud: hey");
+    await eventually("the served list shows Shouter", async () => ((await (await fetch(agents)).json()) as { agents: { name: string }[] }).agents.some((a) => a.name === "Shouter"));
+    const viaBoth = await new ClientFactory().createFromUrl(`${agents}/Shouter/`);
+    assert.equal(textOf(await viaBoth.sendMessage(request("both ways"))), "loud: both ways");
+  } finally {
+    serve.kill("SIGTERM");
+    add.kill("SIGTERM");
+    assert.equal((await finished(serve)).code, 0);
+    assert.equal((await finished(add)).code, 0);
+    await remote.stop();
+  }
+  for (const args of [["a2a", "--port", "x"], ["a2a", "add"], ["a2a", "add", "ftp://x"], ["a2a", "--token", "short"]]) {
+    const run = await natter(b.srv.url, args);
+    assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+  }
 });

@@ -159,7 +159,7 @@ function agentCard(name: string, description: string | undefined, capabilities: 
     supportedInterfaces: [{ url, protocolBinding: "JSONRPC", protocolVersion: "1.0" }],
     version: "1.0.0",
     capabilities: { streaming: true, pushNotifications: false, extendedAgentCard: false },
-    ...(bearer ? { securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: "Bearer" } } }, securityRequirements: [{ schemes: { bearer: { list: [] } } }] } : {}),
+    ...(bearer ? { securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: "Bearer" } } }, securityRequirements: [{ schemes: { bearer: {} } }] } : {}),
     defaultInputModes: ["text/plain", "application/json"],
     defaultOutputModes: ["text/plain"],
     skills: capabilities.map((cap) => ({ id: cap, name: cap, description: `${name}: ${cap}`, tags: [cap] })),
