@@ -47,6 +47,9 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     "6 vs A2A task p50",
     "6 vs A2A task rate",
     "6 vs A2A stream to final p50",
+    "6 A2A via natter a2a message p50",
+    "6 A2A via natter a2a message p99",
+    "6 A2A via natter a2a stream to final p50",
   ];
   assert.deepEqual(
     result.rows.map((r) => r.name),
