@@ -28,7 +28,7 @@ const ok = (result: unknown): RpcOutcome => ({ kind: "json", status: 200, result
 const fail = (error: RpcError, status = 200): RpcOutcome => ({ kind: "json", status, error });
 
 /** The error an A2A client gets for an agent that is not running: at once, with HTTP 503. */
-export function unavailable(agent: string): RpcOutcome {
+function unavailable(agent: string): RpcOutcome {
   return fail({ code: RPC_ERRORS.agentUnavailable, message: `agent "${agent}" is not available: no instance is running`, data: { agent, natterCode: "unavailable" } }, 503);
 }
 

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
@@ -17,12 +18,10 @@ import { groupAgents } from "../../registry/query.ts";
 import { RegistryView } from "../../registry/view.ts";
 import { callMethod, type RpcDeps } from "./rpc.ts";
 import { TaskStore } from "./tasks.ts";
-import { RPC_ERRORS, RpcRequestSchema, type RpcError } from "./wire.ts";
+import { A2aTokenSchema, DEFAULT_A2A_PORT, RPC_ERRORS, RpcRequestSchema, type RpcError } from "./wire.ts";
 
-/** Default TCP port of `natter a2a`. */
-export const DEFAULT_A2A_PORT = 8090;
 /** Largest JSON-RPC body accepted, in bytes, unless told. */
-export const DEFAULT_A2A_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_A2A_MAX_BODY_BYTES = 1024 * 1024;
 
 /** Options of {@link startA2aBridge}. */
 export interface A2aBridgeOptions {
@@ -50,9 +49,6 @@ export interface RunningA2aBridge {
   close(): Promise<void>;
 }
 
-/** A bearer token: 16 to 512 visible ASCII characters. */
-export const A2aTokenSchema = v.pipe(v.string("must be a string"), v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 visible ASCII characters without spaces"));
-
 /** Serves every live natter agent as an A2A agent over JSON-RPC: a card and an endpoint under /agents/{name}/. */
 export async function startA2aBridge(options: A2aBridgeOptions): Promise<RunningA2aBridge> {
   const { config } = options;
@@ -68,7 +64,8 @@ export async function startA2aBridge(options: A2aBridgeOptions): Promise<Running
     let base = options.publicUrl?.replace(/\/+$/, "") ?? "";
     const app = createRoutes(deps, registry, () => base, options);
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
-    await listen(server, options.port ?? DEFAULT_A2A_PORT, options.host ?? "127.0.0.1");
+    // once() rejects on "error": a port in use fails the start.
+    await once(server.listen(options.port ?? DEFAULT_A2A_PORT, options.host ?? "127.0.0.1"), "listening");
     const port = (server.address() as AddressInfo).port;
     const host = options.host ?? "127.0.0.1";
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -173,14 +170,4 @@ function rpcReply(c: HonoContext, id: string | number | null, error: RpcError, s
 function idOf(body: unknown): string | number | null {
   const id = typeof body === "object" && body !== null ? (body as { id?: unknown }).id : undefined;
   return typeof id === "string" || typeof id === "number" ? id : null;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }

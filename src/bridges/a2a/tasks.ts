@@ -16,7 +16,7 @@ export interface BridgeTask {
 }
 
 /** Tasks kept at once; the oldest are dropped past it. */
-export const MAX_TASKS = 10_000;
+const MAX_TASKS = 10_000;
 
 /** Tasks by id, in memory, oldest dropped first: GetTask and CancelTask find them here. */
 export class TaskStore {

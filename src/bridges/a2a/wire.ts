@@ -4,6 +4,12 @@ import * as v from "valibot";
 import { describeIssues } from "../../protocol/envelope.ts";
 import { IdSchema } from "../../protocol/tokens.ts";
 
+/** Default TCP port of `natter a2a`. */
+export const DEFAULT_A2A_PORT = 8090;
+
+/** A bearer token for the bridge or a remote agent: 16 to 512 visible ASCII characters. */
+export const A2aTokenSchema = v.pipe(v.string("must be a string"), v.regex(/^[\x21-\x7e]{16,512}$/, "expected 16 to 512 visible ASCII characters without spaces"));
+
 /** JSON-RPC and A2A error codes the bridge answers with. */
 export const RPC_ERRORS = {
   parse: -32700,

@@ -5,16 +5,16 @@ import { COMMON_FLAGS, duration, FLAG, parseCommand } from "../args.ts";
 import type { Command } from "../command.ts";
 import { flagHelp, valueFlag } from "../flags.ts";
 import type { Io } from "../io.ts";
+import { A2aTokenSchema as token, DEFAULT_A2A_PORT } from "../../bridges/a2a/wire.ts";
 import { cliConfig } from "../session.ts";
 import { stopOnSignal, waitForSignal } from "../signals.ts";
 
 const port = v.pipe(v.string(), v.regex(/^\d{1,5}$/, "expected a port number from 0 to 65535"), v.transform(Number), v.maxValue(65535, "expected a port number from 0 to 65535"));
 const httpUrl = v.pipe(v.string(), v.url("expected a URL"), v.regex(/^https?:\/\//i, "expected an http:// or https:// URL"));
-const token = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{16,512}$/, "expected 16 to 512 visible ASCII characters without spaces"));
 
 const SERVE_FLAGS = {
   ...COMMON_FLAGS,
-  port: valueFlag(port, "TCP port (default 8090; 0 picks a free one)", { value: "N" }),
+  port: valueFlag(port, `TCP port (default ${DEFAULT_A2A_PORT}; 0 picks a free one)`, { value: "N" }),
   host: valueFlag(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:_-]+$/, "expected an IP address or host name")), "address to bind (default 127.0.0.1)", { value: "ADDR" }),
   "public-url": valueFlag(httpUrl, "the address A2A clients use, written into the agent cards (default the bound one)", { value: "URL" }),
   token: valueFlag(token, "require Authorization: Bearer TOKEN on every HTTP request (default NATTER_A2A_TOKEN; none: open)", { value: "TOKEN" }),
@@ -31,7 +31,7 @@ const ADD_FLAGS = {
 export const a2aCommand: Command = {
   name: "a2a",
   summary: "serve every natter agent to A2A clients, or add a remote A2A agent (natter a2a add URL)",
-  help: `usage: natter a2a [serve] [--port 8090] [--host ADDR] [--public-url URL] [--token TOKEN] [options]
+  help: `usage: natter a2a [serve] [--port ${DEFAULT_A2A_PORT}] [--host ADDR] [--public-url URL] [--token TOKEN] [options]
        natter a2a add URL [--as NAME] [--token TOKEN] [--timeout 30s] [options]
 
 serve: one HTTP server making every running natter agent an A2A agent (JSON-RPC, protocol 1.0): its card at
