@@ -82,6 +82,15 @@ test("a2a: sendMessageStream yields the task, each progress step, then the answe
   assert.equal(task.status?.state, TaskState.TASK_STATE_COMPLETED);
 });
 
+test("a2a: sendMessage with returnImmediately gets a working task at once, and getTask follows it to the answer", async () => {
+  const a2a = await client("Writer");
+  const first = await a2a.sendMessage({ ...request("dogs"), configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: true } });
+  assert.ok("status" in first, "a task");
+  assert.equal(first.status?.state, TaskState.TASK_STATE_WORKING);
+  await eventually("the task completes", async () => (await a2a.getTask({ tenant: "", id: first.id, historyLength: 0 })).status?.state === TaskState.TASK_STATE_COMPLETED);
+  assert.equal(textOf((await a2a.getTask({ tenant: "", id: first.id, historyLength: 0 })).status?.message), "essay about dogs");
+});
+
 test("a2a: cancelTask aborts the handler (its signal fires) and ends the stream cancelled", async () => {
   const a2a = await client("Slow");
   const stream = a2a.sendMessageStream(request("wait"));
