@@ -198,7 +198,7 @@ test("a2a: with a token, requests without it get 401 and requests with it are se
   await assert.rejects(startA2aBridge({ config: b.config, port: 0, token: "short" }), { name: "ConfigError" });
 });
 
-test("a2a: the CLI serves the agents (natter a2a) and runs a remote A2A agent (natter a2a add); bad flags exit 2", async () => {
+test("a2a: the CLI serves the agents (natter a2a) and runs a remote A2A agent (natter a2a add); bad flags exit 2", { timeout: 120_000 }, async () => {
   const serve = spawnNatter(b.srv.url, ["a2a", "--port", "0"]);
   const remote = await startRemoteA2a({ name: "CliRemote", skill: "shout", prefix: "loud: " });
   const add = spawnNatter(b.srv.url, ["a2a", "add", remote.url, "--as", "Shouter"]);
@@ -210,10 +210,11 @@ test("a2a: the CLI serves the agents (natter a2a) and runs a remote A2A agent (n
     const viaBoth = await new ClientFactory().createFromUrl(`${agents}/Shouter/`);
     assert.equal(textOf(await viaBoth.sendMessage(request("both ways"))), "loud: both ways");
   } finally {
+    // Both are followed before either is awaited: a child that closed before finished() listened would never resolve it.
+    const ended = [finished(serve), finished(add)];
     serve.kill("SIGTERM");
     add.kill("SIGTERM");
-    assert.equal((await finished(serve)).code, 0);
-    assert.equal((await finished(add)).code, 0);
+    assert.deepEqual((await Promise.all(ended)).map((r) => r.code), [0, 0]);
     await remote.stop();
   }
   for (const args of [["a2a", "--port", "x"], ["a2a", "add"], ["a2a", "add", "ftp://x"], ["a2a", "--token", "short"]]) {
