@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // Takes docs/console.png: a private nats-server, a few agents talking (handoffs, requests, a question for the
-// human), the console, and headless Chromium. Usage: tsx scripts/ui-screenshot.ts [OUT.png]
+// human), the console, and headless Chromium at 1400×900; then the thread view of a handoff chain, with its timeline,
+// beside it (OUT-thread.png). Usage: tsx scripts/ui-screenshot.ts [OUT.png]
 import { chromium } from "playwright-core";
 import { defineAgent, loadConfig, startHost } from "../src/index.ts";
 import { startConsole } from "../src/ui/server.ts";
@@ -42,7 +43,7 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(ui.url);
   await page.locator("#connection.live").waitFor();
   for (const topic of ["Q3 churn analysis", "pricing page copy", "release notes 7.2"]) {
@@ -55,6 +56,11 @@ try {
   await sleep(1500);
   await page.screenshot({ path: out });
   process.stdout.write(`wrote ${out}\n`);
+  const threadOut = out.replace(/\.png$/, "-thread.png");
+  await page.locator('#feed-body tr[data-type="handoff"] a.thread').last().click();
+  await page.locator("#timeline .lane").first().waitFor();
+  await page.screenshot({ path: threadOut });
+  process.stdout.write(`wrote ${threadOut}\n`);
 } finally {
   await browser.close();
   await host.stop();

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   cancelled: "cancelled",
   /** The message's `deadline` passed before it was handled (or, for a request, before the handler answered). */
   deadlineExceeded: "deadline_exceeded",
+  /** A sealed message or request the receiver could not open (wrong key, tampered, or no key): never handled. */
+  sealedUnreadable: "sealed_unreadable",
 } as const;
 
 /**
@@ -47,6 +49,10 @@ export const LOCAL_ERROR_CODES = {
   badFilter: "bad_filter",
   /** An answer whose body is not a valid envelope. */
   badResponse: "bad_response",
+  /** Sealing is on, and the recipient publishes no verified curve key to seal to (no silent downgrade to clear). */
+  recipientHasNoSealKey: "recipient_has_no_seal_key",
+  /** The recipient's curve key is not the one first seen (a registry key swap?), or it has several. */
+  sealKeyChanged: "seal_key_changed",
   llmUnavailable: "llm_unavailable",
   llmUnknownModel: "llm_unknown_model",
   llmTimeout: "llm_timeout",

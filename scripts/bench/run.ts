@@ -8,7 +8,8 @@ import { handoffCase } from "./cases/handoff.ts";
 import { requestCase } from "./cases/request.ts";
 import { scaleCase } from "./cases/scale.ts";
 import { SIZES, type BenchContext } from "./context.ts";
-import type { BenchOptions } from "./options.ts";
+import type { BenchCase, BenchOptions } from "./options.ts";
+import { sealCase } from "./cases/seal.ts";
 import type { Row } from "./report.ts";
 import { startBenchServer } from "./server.ts";
 
@@ -43,12 +44,14 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     const ctx: BenchContext = { url: server.url, config, sizes: options.quick ? SIZES.quick : SIZES.full, logger, progress };
     const rows: Row[] = [];
     try {
-      rows.push(...(await requestCase(ctx)));
-      rows.push(...(await directCase(ctx)));
-      rows.push(...(await broadcastCase(ctx)));
-      for (const n of options.agents) rows.push(...(await scaleCase(ctx, n)));
-      rows.push(...(await handoffCase(ctx)));
-      rows.push(...(await a2aCase(ctx)));
+      const runs = (name: BenchCase) => options.cases === undefined || options.cases.includes(name);
+      if (runs("request")) rows.push(...(await requestCase(ctx)));
+      if (runs("direct")) rows.push(...(await directCase(ctx)));
+      if (runs("broadcast")) rows.push(...(await broadcastCase(ctx)));
+      if (runs("scale")) for (const n of options.agents) rows.push(...(await scaleCase(ctx, n)));
+      if (runs("handoff")) rows.push(...(await handoffCase(ctx)));
+      if (runs("a2a")) rows.push(...(await a2aCase(ctx)));
+      if (runs("seal")) rows.push(...(await sealCase(ctx)));
     } catch (err) {
       progress(`failed; the last log lines of its agents:\n${kept}`);
       throw err;

@@ -10,6 +10,7 @@ import { agentConnection, agentSigner } from "../security/identity.ts";
 import { answerCheck, startVerifier } from "../security/verify.ts";
 import { openBus, type Bus } from "../transport/bus.ts";
 import { Context, type AgentContext, type ContextOwner } from "./context.ts";
+import { createSealing } from "./sealing.ts";
 
 /** Options of {@link connectClient}. */
 export interface ClientOptions {
@@ -51,11 +52,17 @@ export async function connectClient(options: ClientOptions = {}): Promise<Client
     if (!options.bus) await bus.close();
     throw err;
   });
+  // A client is not registered: nobody seals mail to it unasked, and it needs no lasting key; answers and notices
+  // to what it sealed come back sealed to the key it sent with.
+  const sealing = createSealing(config, name, { registry: bus.registry, verifier, log: bus.log, warnEphemeral: false });
+  const requester = new Requester(bus.nc, name, bus.config.maxMessageBytes, signer?.sign, answerCheck(verifier));
+  requester.open = (answer) => sealing.open(answer);
   const owner: ContextOwner = {
     bus,
     name,
     instanceId: newId(),
-    requester: new Requester(bus.nc, name, bus.config.maxMessageBytes, signer?.sign, answerCheck(verifier)),
+    requester,
+    sealing,
     signer,
     verifier,
     log: bus.log.child({ client: name }),

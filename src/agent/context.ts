@@ -1,5 +1,5 @@
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import { AbortedError, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
+import { AbortedError, LOCAL_ERROR_CODES, NatterError, NoAgentWithCapabilityError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { collectStream } from "../inspect/read.ts";
 import { readHistory, readProgress, type ProgressEvent, type StoredCheck } from "../mailbox/progress.ts";
@@ -15,6 +15,7 @@ import { storedReadCheck, type Expectation, type Verifier } from "../security/ve
 import type { Bus } from "../transport/bus.ts";
 import type { Cancellation } from "./cancellation.ts";
 import { broadcastOptionsOf, metadataOf, sendOptionsOf, type BroadcastOptions } from "./send-args.ts";
+import type { Sealing } from "./sealing.ts";
 
 /** Optional fields of anything an agent sends. */
 export interface SendOptions {
@@ -30,6 +31,11 @@ export interface SendOptions {
   notify?: boolean;
   /** Absolute deadline; the recipient's handler signal fires when it passes. Default: the handled message's. */
   deadline?: Date;
+  /**
+   * Seal content and metadata so only the recipient can read them (docs/security.md); default NATTER_SEAL=direct.
+   * A recipient with no verified curve key is an error (`recipient_has_no_seal_key`), never a send in clear.
+   */
+  seal?: boolean;
 }
 
 /** Options of {@link AgentContext.requestFromAgent}. */
@@ -165,6 +171,8 @@ export interface ContextOwner {
   readonly signer?: Signer | undefined;
   /** Checks the signatures of what is read back (progress, group history), when NATTER_VERIFY is warn or enforce. */
   readonly verifier?: Verifier | undefined;
+  /** Seals and opens end to end (NATTER_SEAL and the `seal` option). */
+  readonly sealing?: Sealing | undefined;
   /** Subscribes the agent to a group; absent for clients, which have no handlers. */
   joinGroup?(group: string): Promise<void>;
   leaveGroup?(group: string): Promise<void>;
@@ -261,7 +269,7 @@ export class Context implements HandlerContext {
 
   async requestStream(to: string, content: string, options: RequestOptions = {}): Promise<StreamedRequest> {
     assertAgentName(to, "recipient");
-    const envelope = this.#envelope("request", to, content, options.metadata ?? {}, options);
+    const envelope = await this.#sealed(this.#envelope("request", to, content, options.metadata ?? {}, options), to, options.seal);
     const headers = natsHeaders();
     headers.set(HEADERS.stream, "1");
     const timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
@@ -319,11 +327,12 @@ export class Context implements HandlerContext {
 
   async handoffToAgent(to: string, content: string, metadataOrOptions?: Record<string, unknown> | SendOptions, sendOptions?: SendOptions): Promise<Sent> {
     const options = sendOptionsOf(metadataOrOptions, sendOptions);
-    const sent = await this.#store("handoff", to, content, metadataOf(metadataOrOptions, options), { priority: HANDOFF_PRIORITY, ...options });
+    const { sent, wire } = await this.#storeWire("handoff", to, content, metadataOf(metadataOrOptions, options), { priority: HANDOFF_PRIORITY, ...options });
     // The tracking record is a copy of the mailbox copy above, which is stored and acknowledged: it is sent without
     // waiting for its own acknowledgement, so it costs the handoff (and the notice racing it) one publish, not a round trip.
+    // A sealed handoff's record is the sealed copy: the record subject is readable by more than its recipient.
     try {
-      publishCopy(this.#owner.bus.nc, handoffSubject(this.name, to), sent.envelope, `handoff-${sent.envelope.id}`, this.#publishOptions());
+      publishCopy(this.#owner.bus.nc, handoffSubject(this.name, to), wire, `handoff-${sent.envelope.id}`, this.#publishOptions());
     } catch (err) {
       this.log.warn("handoff.record_failed", { id: sent.envelope.id, error: err });
     }
@@ -345,7 +354,7 @@ export class Context implements HandlerContext {
 
   async requestFromAgent(to: string, content: string, options: RequestOptions = {}): Promise<Envelope> {
     assertAgentName(to, "recipient");
-    const envelope = this.#envelope("request", to, content, options.metadata ?? {}, options);
+    const envelope = await this.#sealed(this.#envelope("request", to, content, options.metadata ?? {}, options), to, options.seal);
     let timeoutMs = options.timeoutMs ?? this.#owner.bus.config.requestTimeoutMs;
     if (envelope.deadline) timeoutMs = Math.min(timeoutMs, Math.max(1, Date.parse(envelope.deadline) - Date.now()));
     const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
@@ -367,10 +376,27 @@ export class Context implements HandlerContext {
   }
 
   async #store(type: MessageType, to: string, content: string, metadata: Record<string, unknown>, options: SendOptions): Promise<Sent> {
+    return (await this.#storeWire(type, to, content, metadata, options)).sent;
+  }
+
+  /** Stores a mailbox message; `sent` holds the envelope as written (readable), `wire` as stored (sealed, maybe). */
+  async #storeWire(type: MessageType, to: string, content: string, metadata: Record<string, unknown>, options: SendOptions): Promise<{ sent: Sent; wire: Envelope }> {
     assertAgentName(to, "recipient");
     const envelope = this.#envelope(type, to, content, metadata, options);
-    const ack = await publishEnvelope(this.#owner.bus.js, directSubject(to), envelope, this.#publishOptions());
-    return { envelope, seq: ack.seq };
+    const wire = await this.#sealed(envelope, to, options.seal);
+    const ack = await publishEnvelope(this.#owner.bus.js, directSubject(to), wire, this.#publishOptions());
+    return { sent: { envelope, seq: ack.seq }, wire };
+  }
+
+  /**
+   * `envelope` sealed for `to` when sealing is wanted (the option, else NATTER_SEAL); a recipient without a verified
+   * key throws rather than getting it in clear.
+   */
+  async #sealed(envelope: Envelope, to: string, seal: boolean | undefined): Promise<Envelope> {
+    const { sealing } = this.#owner;
+    if (seal !== true && !(sealing?.wanted(seal) ?? false)) return envelope;
+    if (!sealing) throw new NatterError(`cannot seal for "${to}": this sender has no curve key`, LOCAL_ERROR_CODES.recipientHasNoSealKey);
+    return sealing.sealFor(envelope, to);
   }
 
   #envelope(type: MessageType, to: string | undefined, content: string, metadata: Record<string, unknown>, options: SendOptions): Envelope {

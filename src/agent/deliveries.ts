@@ -19,11 +19,22 @@ const PERMANENT_NOTICE_FAILURES: ReadonlySet<ErrorCode> = new Set([LOCAL_ERROR_C
 export class Deliveries implements MailboxHandlers {
   constructor(readonly parts: RuntimeParts) {}
 
-  async handle(delivery: Delivery, shutdown: AbortSignal): Promise<Finish> {
+  async handle(arrived: Delivery, shutdown: AbortSignal): Promise<Finish> {
+    // Opened after the screen, which checked the signature over the sealed bytes.
+    let delivery = arrived;
+    if (arrived.envelope.sealed) {
+      try {
+        delivery = { ...arrived, envelope: this.parts.sealing.open(arrived.envelope) };
+      } catch (err) {
+        return this.#unreadable(arrived, err as NatterError);
+      }
+    }
     const { envelope } = delivery;
     const { threads, log } = this.parts;
     const thread = envelope.threadId ?? envelope.id;
+    if (delivery.redelivered) this.parts.metrics?.redelivered();
     if (threads.has(thread)) {
+      this.parts.metrics?.handled(envelope.type, "cancelled");
       log.info("message.skipped", { id: envelope.id, thread, reason: "its thread was cancelled" });
       return this.#tell(envelope, "cancelled", { cancelled: true });
     }
@@ -66,17 +77,38 @@ export class Deliveries implements MailboxHandlers {
     };
   }
 
-  /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */
-  async giveUp(delivery: Delivery, error: Error): Promise<void> {
+  /**
+   * A sealed message this agent cannot open (wrong key, tampered, or sealed for a key it no longer has): never handled,
+   * and no retry can change that. It is dead-lettered with the reason and terminated; its sender is told
+   * `sealed_unreadable` (in clear: the notice says only why).
+   */
+  async #unreadable(delivery: Delivery, error: NatterError): Promise<Finish> {
+    const { envelope } = delivery;
+    this.parts.log.error("message.sealed_unreadable", { id: envelope.id, from: envelope.from, seq: delivery.seq, error });
+    await this.#deadLetter(delivery, error);
+    this.parts.metrics?.handled(envelope.type, "dead_lettered");
+    return { term: true, ...this.#tell(envelope, `failed: ${error.message}`, { error: { code: ERROR_CODES.sealedUnreadable, message: error.message } }) };
+  }
+
+  /** Stores the original bytes of `delivery` on the agent's dead-letter subject, with why. */
+  async #deadLetter(delivery: Delivery, error: Error): Promise<void> {
     const { envelope, seq, deliveryCount, msg } = delivery;
-    const { bus, definition, log } = this.parts;
+    const { bus, definition } = this.parts;
     const h = natsHeaders();
     h.set(DEAD_LETTER_HEADERS.error, error.message.replace(/[\r\n]+/g, " ").slice(0, 1000));
     h.set(DEAD_LETTER_HEADERS.deliveries, String(deliveryCount));
     h.set(DEAD_LETTER_HEADERS.originalSeq, String(seq));
     h.set(DEAD_LETTER_HEADERS.originalSubject, msg.subject);
     await publishBytes(bus.js, deadLetterSubject(definition.name), msg.data, `dlq-${envelope.id}`, { ...publishOptions(bus.config), headers: h });
+  }
+
+  /** Deliveries exhausted: store a dead letter, tell the sender, and let the mailbox terminate the original. */
+  async giveUp(delivery: Delivery, error: Error): Promise<void> {
+    const { envelope, seq, deliveryCount } = delivery;
+    const { log } = this.parts;
+    await this.#deadLetter(delivery, error);
     log.error("message.dead_lettered", { id: envelope.id, seq, deliveries: deliveryCount, error });
+    this.parts.metrics?.handled(envelope.type, "dead_lettered");
     const code = error instanceof RemoteError ? error.peerCode : error instanceof NatterError ? error.code : ERROR_CODES.handler;
     await this.#notify(envelope, `failed: ${error.message}`, { error: { code, message: error.message, deliveries: deliveryCount } }).catch((err: unknown) =>
       log.warn("message.notice_failed", { id: envelope.id, error: toError(err) }),
@@ -85,6 +117,7 @@ export class Deliveries implements MailboxHandlers {
 
   /** A message refused unhandled (over the size limit): its sender gets a failure notice with the error's code. */
   async refuse(delivery: Delivery, error: NatterError): Promise<void> {
+    this.parts.metrics?.handled(delivery.envelope.type, "rejected");
     await this.#notify(delivery.envelope, `refused: ${error.message}`, { error: { code: error.code, message: error.message } });
   }
 
@@ -118,11 +151,14 @@ export class Deliveries implements MailboxHandlers {
     return original.notify !== false && original.from !== this.parts.definition.name;
   }
 
-  /** Sends the completion notice of a direct message or handoff to its sender's mailbox. */
+  /**
+   * Sends the completion notice of a direct message or handoff to its sender's mailbox: sealed back to the sender
+   * when the message came sealed and was opened, so the handler's result stays as private as the message.
+   */
   async #notify(original: Envelope, content: string, metadata: Record<string, unknown>): Promise<void> {
-    const { bus, definition, signer } = this.parts;
+    const { bus, definition, signer, sealing } = this.parts;
     if (!this.#noticeWanted(original)) return;
-    const notice = assembleEnvelope({
+    const clear = assembleEnvelope({
       type: "response",
       from: definition.name,
       to: original.from,
@@ -133,6 +169,7 @@ export class Deliveries implements MailboxHandlers {
       priority: original.priority,
       notify: false,
     });
+    const notice = original.sealed ? clear : sealing.replyTo(original, clear);
     // A fixed de-duplication id: a redelivered message that completes again does not notify twice.
     await publishEnvelope(bus.js, directSubject(original.from), notice, publishOptions(bus.config, signer?.sign, `done-${original.id}`));
   }

@@ -3,6 +3,7 @@ import type { Config } from "../config/config.ts";
 import { loadConfig } from "../config/config.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import type { HostMetrics } from "../metrics/prometheus.ts";
 import { decodeEnvelope, type Envelope } from "../protocol/envelope.ts";
 import { ALL_SUBJECT, CANCEL_SUBJECT } from "../protocol/subjects.ts";
 import { RegistryView } from "../registry/view.ts";
@@ -36,6 +37,8 @@ export interface Host {
   readonly bus: Bus;
   /** One running instance per definition given, in the same order. */
   readonly agents: readonly AgentRuntime[];
+  /** The port `/metrics` is served on, when NATTER_METRICS_PORT is set (0 there picks a free one). */
+  readonly metricsPort: number | undefined;
   /**
    * Stops every agent (each finishing or handing back its work), then the connection, all within
    * NATTER_SHUTDOWN_MS whatever the state of the connection; says how it ended.
@@ -70,7 +73,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     throw failed.reason;
   }
   const shared = settled.map((s) => (s as PromiseFulfilledResult<Shared>).value);
-  const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, shared[i])));
+  // prom-client loads only when metrics are on; off, the runtimes get no hooks and do no metrics work at all.
+  const metrics = config.metricsPort === undefined ? undefined : new (await import("../metrics/prometheus.ts")).HostMetrics();
+  const forAgent = metrics && ((agent: string) => metrics.forAgent(agent));
+  const runtimes = connections.flatMap((c, i) => c.definitions.map((def) => new AgentRuntime(c.bus, def, { ...shared[i], metrics: forAgent })));
   const listeners = connections.map((c, i) => {
     const mine = runtimes.filter((r) => r.bus === c.bus);
     const { verifier, registry } = shared[i]!;
@@ -81,6 +87,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   });
   const owned = connections.filter((c) => c.owned).map((c) => c.bus);
   const closeAll = async (): Promise<boolean> => {
+    await metrics?.stop();
     const stopped = await Promise.all(listeners.map((l, i) => doneWithin(l.stop(), connections[i]!.bus.stopStepMs())));
     const closed = await Promise.all(owned.map((bus) => bus.close()));
     return [...stopped, ...closed].every(Boolean);
@@ -96,10 +103,23 @@ export async function startHost(options: HostOptions): Promise<Host> {
     await closeAll();
     throw err;
   }
+  let metricsPort: number | undefined;
+  if (metrics) {
+    const named = connections.map((c) => ({ name: c.owned && config.credentialsDir !== undefined ? `natter-${c.definitions[0]!.name}` : "natter-host", bus: c.bus }));
+    try {
+      metricsPort = await metrics.start({ port: config.metricsPort!, connections: named, runtimes });
+    } catch (err) {
+      await Promise.all(runtimes.map((r) => r.stop(0)));
+      await closeAll();
+      throw new ConfigError(`NATTER_METRICS_PORT: cannot serve metrics on port ${config.metricsPort}: ${(err as Error).message}`, { cause: err });
+    }
+    connections[0]!.bus.log.info("metrics.serving", { url: `http://127.0.0.1:${metricsPort}/metrics` });
+  }
   let stopping: Promise<StopOutcome> | undefined;
   return {
     bus: connections[0]!.bus,
     agents: runtimes,
+    metricsPort,
     stop: () =>
       (stopping ??= stopWithin(
         config.shutdownMs,

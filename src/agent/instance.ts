@@ -4,6 +4,7 @@ import { Presence } from "../registry/presence.ts";
 import type { Signer } from "../security/identity.ts";
 import type { Bus } from "../transport/bus.ts";
 import type { AgentDefinition } from "./define.ts";
+import type { SealRecordFields } from "./sealing.ts";
 
 /** Package version announced in the registry. */
 const NATTER_VERSION = "0.1.0";
@@ -14,12 +15,14 @@ export interface InstancePresenceOptions {
   /** Handlers the instance runs at once. */
   concurrency: number;
   signer: Signer | undefined;
+  /** The signed curve key senders seal to. */
+  seal: SealRecordFields;
   log: Logger;
 }
 
 /** The registry entry of one running instance of `definition`: who it is, where it runs, what it can do. */
 export function instancePresence(bus: Bus, definition: AgentDefinition, options: InstancePresenceOptions): Presence {
-  const { instanceId, concurrency, signer, log } = options;
+  const { instanceId, concurrency, signer, seal, log } = options;
   return new Presence(
     bus.registry,
     {
@@ -37,6 +40,7 @@ export function instancePresence(bus: Bus, definition: AgentDefinition, options:
       concurrency,
       groups: [],
       ...(signer ? { publicKey: signer.publicKey } : {}),
+      ...seal,
     },
     log,
   );

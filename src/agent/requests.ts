@@ -16,7 +16,19 @@ export function serveAgentRequests(parts: RuntimeParts): Subscription {
   const serve = new AgentServeOptions(parts);
   if (signer) serve.sign = signer.sign;
   if (screens) serve.screen = (req, msg) => screens.request(req, msg.data, msg.headers);
-  return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, req, msg), serve);
+  // Opened after the screen (the signature covers the sealed bytes); one that cannot be opened is answered
+  // `sealed_unreadable` and never reaches the handler.
+  return serveRequests(bus.nc, definition.name, (req, msg) => answer(parts, opened(parts, req), msg), serve);
+}
+
+/** `request` opened when it came sealed; logs and throws `sealed_unreadable` when it cannot be. */
+function opened(parts: RuntimeParts, request: Envelope): Envelope {
+  try {
+    return parts.sealing.open(request);
+  } catch (err) {
+    parts.log.warn("rpc.sealed_unreadable", { id: request.id, from: request.from, error: err });
+    throw err;
+  }
 }
 
 /** The agent's serving options, its hooks methods rather than closures made per agent. */
@@ -29,6 +41,10 @@ class AgentServeOptions implements ServeOptions {
   constructor(readonly parts: RuntimeParts) {
     this.log = parts.log;
     this.maxMessageBytes = parts.bus.config.maxMessageBytes;
+  }
+
+  seal(request: Envelope, response: Envelope): Envelope {
+    return this.parts.sealing.replyTo(request, response);
   }
 
   onAnswer(request: Envelope, response: Envelope, msg: Msg): void {
@@ -60,6 +76,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
   // One async frame for the whole run (thread registration, slot, deadline), not one per step: this is every request.
   // The agent's context, bound to no message: its signal is the agent's stop signal (made on first use).
   const run = threads.start(request, context.signal);
+  parts.metrics?.requests(1);
   // The run lasts as long as the handler, not as long as the caller waits: past the deadline the caller has its answer,
   // and the handler's signal must still fire (its timer is dropped when the run finishes).
   const work = slots
@@ -72,7 +89,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg): Promise
       request,
       "queue",
     )
-    .finally(() => threads.finish(request, run));
+    .finally(() => (threads.finish(request, run), parts.metrics?.requests(-1)));
   try {
     return await byDeadline(parts, request, work);
   } catch (err) {

@@ -3,6 +3,7 @@ import type { Msg, Subscription } from "@nats-io/transport-node";
 import { AbortedError } from "../errors.ts";
 import { handlerGraceMs } from "../config/config.ts";
 import type { Logger } from "../logger.ts";
+import type { AgentMetrics } from "../metrics/hooks.ts";
 import { ensureMailboxConsumer } from "../mailbox/consumer.ts";
 import { Mailbox, type Delivery } from "../mailbox/mailbox.ts";
 import { decodeEnvelope, newId, type Envelope } from "../protocol/envelope.ts";
@@ -10,6 +11,7 @@ import { groupSubject } from "../protocol/subjects.ts";
 import type { Presence } from "../registry/presence.ts";
 import { RegistryView } from "../registry/view.ts";
 import { Requester } from "../rpc/call.ts";
+import { createSealing, type Sealing } from "./sealing.ts";
 import { agentSigner, type Signer } from "../security/identity.ts";
 import { answerCheck, whenVerified, type Verifier } from "../security/verify.ts";
 import { doneWithin } from "../transport/bounded.ts";
@@ -34,6 +36,8 @@ export interface RuntimeShared {
   verifier?: Verifier | undefined;
   /** The connection's registry view; without one the runtime follows its own agent's entries itself. */
   registry?: RegistryView | undefined;
+  /** Makes an agent's metrics, when NATTER_METRICS_PORT is set. */
+  metrics?: ((agent: string) => AgentMetrics) | undefined;
 }
 
 /**
@@ -47,6 +51,8 @@ export class AgentRuntime implements ContextOwner {
   readonly context: Context;
   /** Signs what this instance sends, when signing is on. */
   readonly signer: Signer | undefined;
+  /** Its curve key, and the recipients' keys it seals to. */
+  readonly sealing: Sealing;
   /** Its signal is made when first asked for (a request, a live message, a handler's context): an idle agent holds none. */
   readonly #stopping = new AbortController();
   #signal: AbortSignal | undefined;
@@ -82,20 +88,25 @@ export class AgentRuntime implements ContextOwner {
     this.#sharedView = shared.registry;
     const screens = createScreens(config, shared.verifier);
     this.#verifier = screens?.verifier;
+    this.sealing = createSealing(config, definition.name, { registry: bus.registry, verifier: this.#verifier, log: this.log, warnEphemeral: config.seal === "direct" });
     this.requester = new Requester(bus.nc, definition.name, config.maxMessageBytes, this.signer?.sign, answerCheck(this.#verifier));
+    this.requester.open = (answer) => this.sealing.open(answer);
     this.context = new Context(this);
-    this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log });
+    this.#presence = instancePresence(bus, definition, { instanceId: this.instanceId, concurrency, signer: this.signer, log: this.log, seal: this.sealing.recordFields(definition.name, this.signer) });
     this.#threads = new ThreadCancellation(this.log);
-    this.#slots = new HandlerSlots({ agent: definition.name, concurrency, maxQueued: config.maxQueuedRequests, presence: this.#presence, log: this.log });
+    const metrics = shared.metrics?.(definition.name);
+    this.#slots = new HandlerSlots({ agent: definition.name, concurrency, maxQueued: config.maxQueuedRequests, presence: this.#presence, log: this.log, metrics });
     this.#parts = {
       bus,
       definition,
       context: this.context,
       log: this.log,
       signer: this.signer,
+      sealing: this.sealing,
       threads: this.#threads,
       slots: this.#slots,
       screens,
+      metrics,
     };
     this.#mailbox = new Mailbox(bus.js, config.stream, {
       agent: definition.name,
@@ -134,6 +145,11 @@ export class AgentRuntime implements ContextOwner {
   /** Handlers running now. */
   get load(): number {
     return this.#slots.active;
+  }
+
+  /** Handlers this instance runs at most at once. */
+  get concurrency(): number {
+    return this.#concurrency;
   }
 
   /** Mailbox messages this instance holds unsettled (bounded by its window). */

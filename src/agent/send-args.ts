@@ -5,7 +5,7 @@ type Metadata = Record<string, unknown>;
 export type BroadcastOptions = Pick<SendOptions, "metadata" | "priority" | "threadId">;
 
 /** The keys of {@link SendOptions}: typed as a record so a new option cannot be left out. */
-const SEND_KEYS: Readonly<Record<keyof SendOptions, true>> = { metadata: true, priority: true, threadId: true, inReplyTo: true, notify: true, deadline: true };
+const SEND_KEYS: Readonly<Record<keyof SendOptions, true>> = { metadata: true, priority: true, threadId: true, inReplyTo: true, notify: true, deadline: true, seal: true };
 const BROADCAST_KEYS: Readonly<Record<keyof BroadcastOptions, true>> = { metadata: true, priority: true, threadId: true };
 const NO_OPTIONS: SendOptions = Object.freeze({});
 

@@ -52,6 +52,8 @@ export async function runAuthCommand(argv: readonly string[]): Promise<number> {
     });
     for (const [name, key] of Object.entries(out.publicKeys)) {
       process.stdout.write(`${out.created.includes(name) ? "new " : "kept"} ${name.padEnd(20)} ${key}  ${out.seedFiles[name]}\n`);
+      const sealKey = out.sealKeys[name];
+      if (sealKey) process.stdout.write(`     ${"".padEnd(20)} ${sealKey}  seal key (${name}.xk)\n`);
     }
     process.stdout.write(`wrote ${out.confFile} and ${out.trustedKeysFile}\n`);
     return 0;

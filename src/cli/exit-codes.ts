@@ -16,7 +16,8 @@ export const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   // The command ran and failed.
   [ERROR_CODES.handler]: EXIT.failure, [ERROR_CODES.notFound]: EXIT.failure, [ERROR_CODES.overloaded]: EXIT.failure,
   [ERROR_CODES.unverified]: EXIT.failure, [ERROR_CODES.rateLimited]: EXIT.failure, [ERROR_CODES.tooLarge]: EXIT.failure,
-  [ERROR_CODES.cancelled]: EXIT.failure, [ERROR_CODES.deadlineExceeded]: EXIT.failure, [LOCAL_ERROR_CODES.internal]: EXIT.failure,
+  [ERROR_CODES.cancelled]: EXIT.failure, [ERROR_CODES.deadlineExceeded]: EXIT.failure, [ERROR_CODES.sealedUnreadable]: EXIT.failure,
+  [LOCAL_ERROR_CODES.recipientHasNoSealKey]: EXIT.failure, [LOCAL_ERROR_CODES.sealKeyChanged]: EXIT.failure, [LOCAL_ERROR_CODES.internal]: EXIT.failure,
   [LOCAL_ERROR_CODES.missing]: EXIT.failure, [LOCAL_ERROR_CODES.notConnected]: EXIT.failure, [LOCAL_ERROR_CODES.notInstalled]: EXIT.failure,
   [LOCAL_ERROR_CODES.authFailed]: EXIT.failure, [LOCAL_ERROR_CODES.tlsFailed]: EXIT.failure, [LOCAL_ERROR_CODES.jetstreamDisabled]: EXIT.failure,
   [LOCAL_ERROR_CODES.noStream]: EXIT.failure, [LOCAL_ERROR_CODES.streamFull]: EXIT.failure, [LOCAL_ERROR_CODES.permissionDenied]: EXIT.failure,

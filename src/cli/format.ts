@@ -2,6 +2,8 @@ import type { AgentInfo } from "../registry/query.ts";
 import type { InspectedMessage, ThreadNode } from "../inspect/types.ts";
 
 const PREVIEW_CHARS = 72;
+/** Shown instead of the body of a sealed message: only its recipient can read it (docs/security.md). */
+const SEALED = "[sealed]";
 
 /** `2026-01-31 12:00:00.000` in UTC. */
 export function formatTime(time: Date): string {
@@ -19,7 +21,7 @@ export function formatMessage(m: InspectedMessage): string {
   const seq = m.seq === undefined ? "core" : `#${m.seq}`;
   const e = m.envelope;
   if (!e) return `${formatTime(m.time)} ${seq} ${m.subject} INVALID: ${m.invalid}`;
-  const parts = [formatTime(m.time), seq, e.type, `${e.from} → ${e.to ?? "all"}`, `p${e.priority}`, preview(e.content)];
+  const parts = [formatTime(m.time), seq, e.type, `${e.from} → ${e.to ?? "all"}`, `p${e.priority}`, e.sealed ? SEALED : preview(e.content)];
   if (m.channel === "handoff") parts.push("[handoff record]");
   if (m.deadLetter) {
     const d = m.deadLetter;

@@ -10,6 +10,7 @@ import { tailCommand } from "./commands/tail.ts";
 import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
 import { streamsCommand } from "./commands/streams.ts";
 import { threadCommand } from "./commands/thread.ts";
+import { mcpCommand } from "./commands/mcp.ts";
 import { runUiCommand, UI_USAGE } from "./ui.ts";
 import { AUTH_USAGE, runAuthCommand } from "./auth.ts";
 import { RUN_USAGE, runAgentHost } from "./agent-host.ts";
@@ -25,7 +26,7 @@ const uiCommand: Command = { name: "ui", summary: "serve the web console (agents
 
 const authCommand: Command = { name: "auth", summary: "write per-agent users, permissions and keys for a secured nats-server", help: AUTH_USAGE, run: (argv) => runAuthCommand(argv) };
 
-const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand, streamsCommand, a2aCommand];
+const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand, streamsCommand, mcpCommand, a2aCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -57,9 +57,12 @@ const SETTINGS = {
   credentialsDir: { env: "NATTER_CREDENTIALS_DIR", schema: text },
   verify: { env: "NATTER_VERIFY", schema: v.picklist(["off", "warn", "enforce"], "expected off, warn or enforce"), fallback: "off" },
   trustedKeysFile: { env: "NATTER_TRUSTED_KEYS", schema: text },
+  seal: { env: "NATTER_SEAL", schema: v.picklist(["off", "direct"], "expected off or direct"), fallback: "off" },
+  sealKeyChange: { env: "NATTER_SEAL_KEY_CHANGE", schema: v.picklist(["refuse", "accept"], "expected refuse or accept"), fallback: "refuse" },
   replayWindowMs: { env: "NATTER_REPLAY_WINDOW_MS", schema: int(1000), fallback: "120000" },
   rateLimit: { env: "NATTER_RATE_LIMIT", schema: int(0, 1_000_000), fallback: "0" },
   rateBurst: { env: "NATTER_RATE_BURST", schema: int(1, 1_000_000) },
+  metricsPort: { env: "NATTER_METRICS_PORT", schema: int(0, 65535) },
   logLevel: { env: "NATTER_LOG_LEVEL", schema: v.picklist(["debug", "info", "warn", "error", "silent"], "expected debug, info, warn, error or silent"), fallback: "info" },
   logFormat: { env: "NATTER_LOG_FORMAT", schema: v.picklist(["pretty", "json"], "expected pretty or json"), fallback: "pretty" },
 } as const;

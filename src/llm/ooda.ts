@@ -1,5 +1,6 @@
 import type { Logger } from "../logger.ts";
-import type { ChatMessage, ChatModel, TokenUsage } from "./model.ts";
+import type { ChatMessage, ChatModel, ChatRequest, ChatTurn, TokenUsage } from "./model.ts";
+import { modelCallObservers } from "./observe.ts";
 import { runToolCall, type Tool } from "./tools.ts";
 
 /** Options of {@link runLoop}. */
@@ -45,7 +46,7 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   let last = "";
   for (let step = 1; step <= maxSteps; step++) {
     signal.throwIfAborted();
-    const turn = await model.complete({ messages, tools: specs, signal });
+    const turn = await complete(model, { messages, tools: specs, signal });
     usage.promptTokens += turn.usage?.promptTokens ?? 0;
     usage.completionTokens += turn.usage?.completionTokens ?? 0;
     const text = stripThinking(turn.content ?? "");
@@ -67,6 +68,19 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   log.warn("llm.step_limit", { maxSteps, reason: "the model kept calling tools; NATTER_LLM_MAX_STEPS bounds a run" });
   const answer = last || `stopped after ${maxSteps} steps without a final answer; last tool result: ${trace.at(-1)?.result ?? "none"}`;
   return { answer, steps: maxSteps, usage, tools: trace, truncated: true };
+}
+
+/** One model call, timed and told to the model-call observers when there are any. */
+async function complete(model: ChatModel, request: ChatRequest): Promise<ChatTurn> {
+  if (!modelCallObservers()) return model.complete(request);
+  const started = performance.now();
+  let turn: ChatTurn | undefined;
+  try {
+    return (turn = await model.complete(request));
+  } finally {
+    const call = { model: model.label, seconds: (performance.now() - started) / 1000, promptTokens: turn?.usage?.promptTokens ?? 0, completionTokens: turn?.usage?.completionTokens ?? 0, ok: turn !== undefined };
+    for (const observe of modelCallObservers() ?? []) observe(call);
+  }
 }
 
 /** Removes the `<think>…</think>` reasoning some models (Qwen3, DeepSeek-R1) put before their answer. */

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import { toError } from "../errors.ts";
+import { ERROR_CODES, LOCAL_ERROR_CODES, NatterError, toError, type ErrorCode } from "../errors.ts";
 import type { ToolCall, ToolSpec } from "./model.ts";
 
 /** What a tool's `run` gets besides its arguments. */
@@ -20,6 +20,8 @@ export interface Tool {
 export interface ToolOutcome {
   ok: boolean;
   content: string;
+  /** Why a failed call failed: `bad_request` for arguments that fail the schema, else the thrown natter error's code (`internal` for any other error). */
+  code?: ErrorCode;
 }
 
 /** Options of {@link tool}. */
@@ -43,18 +45,18 @@ export function tool<TSchema extends v.GenericSchema>(options: ToolOptions<TSche
       try {
         input = rawArguments.trim() === "" ? {} : JSON.parse(rawArguments);
       } catch {
-        return { ok: false, content: `error: the arguments of ${options.name} are not valid JSON: ${rawArguments.slice(0, 200)}` };
+        return { ok: false, code: ERROR_CODES.badRequest, content: `error: the arguments of ${options.name} are not valid JSON: ${rawArguments.slice(0, 200)}` };
       }
       const parsed = v.safeParse(options.parameters, input);
       if (!parsed.success) {
         const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? "arguments"}: ${i.message}`).join("; ");
-        return { ok: false, content: `error: invalid arguments for ${options.name}: ${problems}. Call it again with arguments matching its schema.` };
+        return { ok: false, code: ERROR_CODES.badRequest, content: `error: invalid arguments for ${options.name}: ${problems}. Call it again with arguments matching its schema.` };
       }
       try {
         const result = await options.run(parsed.output, context);
         return { ok: true, content: typeof result === "string" ? result : JSON.stringify(result ?? null) };
       } catch (err) {
-        return { ok: false, content: `error: ${options.name} failed: ${toError(err).message}` };
+        return { ok: false, code: err instanceof NatterError ? err.code : LOCAL_ERROR_CODES.internal, content: `error: ${options.name} failed: ${toError(err).message}` };
       }
     },
   };
@@ -63,6 +65,6 @@ export function tool<TSchema extends v.GenericSchema>(options: ToolOptions<TSche
 /** Runs one model tool call against `tools`; an unknown name is reported back like any bad call. */
 export async function runToolCall(tools: readonly Tool[], call: ToolCall, context: ToolRunContext): Promise<ToolOutcome> {
   const found = tools.find((t) => t.spec.name === call.name);
-  if (!found) return { ok: false, content: `error: there is no tool named ${JSON.stringify(call.name)}; available: ${tools.map((t) => t.spec.name).join(", ")}` };
+  if (!found) return { ok: false, code: LOCAL_ERROR_CODES.missing, content: `error: there is no tool named ${JSON.stringify(call.name)}; available: ${tools.map((t) => t.spec.name).join(", ")}` };
   return found.call(call.arguments, context);
 }

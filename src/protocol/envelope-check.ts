@@ -51,3 +51,23 @@ export function isTimestampField(x: unknown): x is string {
 export function isMetadata(x: unknown): x is Record<string, unknown> {
   return isJsonObject(x) && nestsWithin(x, MAX_METADATA_DEPTH);
 }
+
+/** A curve public NKey as text: `X` and 55 base32 characters (its checksum is checked when it is used). */
+export function isCurveKeyText(x: unknown): x is string {
+  return typeof x === "string" && x.length === 56 && /^X[A-Z2-7]{55}$/.test(x);
+}
+
+/** Standard base64, padded, long enough for "xkv1", a 24-byte nonce and a 16-byte tag. */
+const BOX_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Base64 text of at least the 44 bytes of an empty xkv1 seal. */
+export function isSealedBox(x: unknown): x is string {
+  return typeof x === "string" && x.length >= 60 && BOX_RE.test(x);
+}
+
+/** The `sealed` field: an object (not an array) with `by` a curve key and `box` sealed bytes. */
+export function isSealed(x: unknown): x is { by: string; box: string } {
+  if (!isJsonObject(x)) return false;
+  const { by, box } = x as { by?: unknown; box?: unknown };
+  return isCurveKeyText(by) && isSealedBox(box);
+}

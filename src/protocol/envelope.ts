@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { nuid } from "@nats-io/transport-node";
 import { ValidationError } from "../errors.ts";
 import { AgentNameSchema } from "./names.ts";
-import { isId, isJsonObject, isMetadata, isName, isPriority, isTimestamp, isTimestampField, MAX_METADATA_DEPTH, nestsWithin } from "./envelope-check.ts";
+import { isCurveKeyText, isId, isJsonObject, isMetadata, isName, isPriority, isSealed, isSealedBox, isTimestamp, isTimestampField, MAX_METADATA_DEPTH, nestsWithin } from "./envelope-check.ts";
 import { IdSchema } from "./tokens.ts";
 
 /** Every kind of message on the wire. */
@@ -74,6 +74,20 @@ const FieldsSchema = v.object(
     deadline: v.optional(TimestampSchema),
     /** On a direct message or handoff: whether the sender gets a completion notice when the handler finishes; default true. */
     notify: v.optional(v.boolean("must be true or false")),
+    /**
+     * A sealed message (NATTER_SEAL, docs/protocol.md "Sealed messages"): `content` and `metadata` travel only inside
+     * `box`, base64 of the NATS xkeys (`@nats-io/nkeys`) seal of `{"content":…,"metadata":…}` for the recipient's curve
+     * key; `by` is the sender's curve public key (`X…`) that opens it. On the wire `content` is "" and `metadata` {}.
+     */
+    sealed: v.optional(
+      v.object(
+        {
+          by: v.pipe(v.string("must be a string"), v.check((s: string) => isCurveKeyText(s), "must be a curve public NKey (X… , 56 characters)")),
+          box: v.pipe(v.string("must be a string"), v.check((s: string) => isSealedBox(s), "must be base64 of an xkv1 sealed message")),
+        },
+        "must be an object {by, box}",
+      ),
+    ),
   },
   "the envelope must be a JSON object",
 );
@@ -196,6 +210,11 @@ function checkWith(value: unknown, trusted: boolean): Envelope | undefined {
     const notify = input.notify;
     if (!trusted && notify !== undefined && typeof notify !== "boolean") return undefined;
     out.notify = notify;
+  }
+  if ("sealed" in input) {
+    const sealed = input.sealed;
+    if (!trusted && sealed !== undefined && !isSealed(sealed)) return undefined;
+    out.sealed = isSealed(sealed) ? { by: sealed.by, box: sealed.box } : sealed;
   }
   if (!UNADDRESSED.has(type as MessageType) && out.to === undefined) return undefined;
   // As the schema's transform assigns it: in place when `priority` was present (even undefined), else last.

@@ -31,11 +31,26 @@ export const AgentRecordSchema = v.object({
   concurrency: v.optional(Count),
   /** Messages handled since start. */
   handled: v.optional(Count, 0),
+  /** Of those, handlers that failed (threw). Absent from records of older versions. */
+  failed: v.optional(Count),
+  /** Milliseconds handlers have run in total since start, so busyMs / handled is the mean handler time. Absent from older records. */
+  busyMs: v.optional(Count),
   /** Group channels the instance has joined. */
   groups: v.optional(v.array(v.string()), []),
   /** Ed25519 public key (NKey, "U…") the instance signs with, when signing is on. */
   publicKey: v.optional(v.string()),
+  /** Curve public key (NKey, "X…") that senders seal this agent's mail to (NATTER_SEAL). */
+  sealKey: v.optional(v.string()),
+  /** The identity key ("U…") that signed `sealKey`; it must be a known key of `name` (docs/security.md). */
+  sealKeySigner: v.optional(v.string()),
+  /** Base64url Ed25519 signature by `sealKeySigner` of {@link sealKeyStatement}, so a registry write cannot swap the key. */
+  sealKeySig: v.optional(v.string()),
 });
+
+/** The bytes an agent signs to vouch for its curve key: `natter-seal-key\n{name}\n{sealKey}`. */
+export function sealKeyStatement(name: string, sealKey: string): Uint8Array {
+  return new TextEncoder().encode(`natter-seal-key\n${name}\n${sealKey}`);
+}
 
 /** A validated registry record. */
 export type AgentRecord = v.InferOutput<typeof AgentRecordSchema>;

@@ -22,7 +22,7 @@ export class Presence {
   #membershipChanged = false;
   #closed = false;
   /** Figures that change with every message, read when the entry is written rather than set per message. */
-  #stats: (() => Pick<AgentRecord, "load" | "handled">) | undefined;
+  #stats: (() => Pick<AgentRecord, "load" | "handled" | "failed" | "busyMs">) | undefined;
 
   constructor(
     readonly kv: KV,
@@ -56,7 +56,7 @@ export class Presence {
   }
 
   /** Reads load and the handled count from `stats` whenever the entry is written (heartbeats, status changes). */
-  track(stats: () => Pick<AgentRecord, "load" | "handled">): void {
+  track(stats: () => Pick<AgentRecord, "load" | "handled" | "failed" | "busyMs">): void {
     this.#stats = stats;
   }
 

@@ -12,6 +12,8 @@ interface Pending {
   data: Uint8Array;
   options: CallOptions;
   deadline: number;
+  /** The request went sealed: its answer must come sealed too, and is opened before the caller sees it. */
+  sealed: boolean;
   resolve(env: Envelope): void;
   reject(err: Error): void;
 }
@@ -71,6 +73,12 @@ export class Requester {
     readonly check?: AnswerCheck,
   ) {}
 
+  /**
+   * Opens a sealed answer (throwing a NatterError when it cannot); set by an owner that seals. A sealed request's
+   * answer that comes in clear, or that cannot be opened, fails the call with `sealed_unreadable`.
+   */
+  open?: (answer: Envelope) => Envelope;
+
   /** Sends `request` (type `request`, `to` set) and resolves with the response envelope, or rejects with a typed error. */
   request(request: Envelope, options: CallOptions): Promise<Envelope> {
     const to = request.to;
@@ -100,6 +108,7 @@ export class Requester {
         data,
         options: headers ? { ...options, headers } : options,
         deadline: Date.now() + timeoutMs,
+        sealed: request.sealed !== undefined,
         resolve: (env) => (cleanup(), resolve(env)),
         reject: (err) => (cleanup(), reject(err)),
       };
@@ -200,7 +209,20 @@ export class Requester {
       if (refused) return pending.reject(refused);
     }
     if (result instanceof Error) pending.reject(result);
-    else pending.resolve(result);
+    else if (result.sealed === undefined && !pending.sealed) pending.resolve(result);
+    else this.#resolveSealed(pending, result);
+  }
+
+  #resolveSealed(pending: Pending, answer: Envelope): void {
+    if (!answer.sealed) return pending.reject(new NatterError(`"${pending.to}" answered a sealed request in clear; refused`, ERROR_CODES.sealedUnreadable));
+    if (!this.open) return pending.reject(new NatterError(`"${pending.to}" answered sealed, and this requester has no key to open it`, ERROR_CODES.sealedUnreadable));
+    let opened: Envelope;
+    try {
+      opened = this.open(answer);
+    } catch (err) {
+      return pending.reject(err instanceof NatterError ? err : new NatterError((err as Error).message, ERROR_CODES.sealedUnreadable, { cause: err }));
+    }
+    pending.resolve(opened);
   }
 
   async #refusal(result: Envelope | NatterError, msg: Msg, request: { id: string; to: string }): Promise<UnverifiedResponseError | undefined> {

@@ -21,6 +21,8 @@ export interface ServeOptions {
   screen?: (request: Envelope, msg: Msg) => Promise<NatterError | undefined>;
   /** Signs each response's exact bytes; returns the headers to send. */
   sign?: (data: Uint8Array, headers?: MsgHdrs) => MsgHdrs;
+  /** Seals a successful answer for the requester (when the request came sealed); error answers go in clear. */
+  seal?: (request: Envelope, response: Envelope) => Envelope;
   /** Told of every answer sent to a valid request, success or error. */
   onAnswer?: (request: Envelope, response: Envelope, msg: Msg) => void;
   /**
@@ -116,7 +118,7 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
       if (refused) return errorAnswer(agent, request, refused, options);
     }
     const reply = await handler(request, msg);
-    const response = assembleEnvelope({
+    const clear = assembleEnvelope({
       type: "response",
       from: agent,
       to: request.from,
@@ -126,6 +128,7 @@ async function decide(agent: string, request: Envelope, msg: Msg, handler: Reque
       threadId: request.threadId ?? request.id,
       priority: request.priority,
     });
+    const response = options.seal ? options.seal(request, clear) : clear;
     const data = encodeEnvelope(response);
     if (data.length > options.maxMessageBytes) throw new MessageTooLargeError(data.length, options.maxMessageBytes, "response");
     return { sent: { data, headers: options.sign?.(data) }, response };

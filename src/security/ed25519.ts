@@ -45,7 +45,7 @@ function importPublic(nkey: string): KeyObject {
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** RFC 4648 base32 without padding, as NKeys are written. */
-function base32Decode(text: string): Buffer {
+export function base32Decode(text: string): Buffer {
   const out: number[] = [];
   let bits = 0;
   let value = 0;

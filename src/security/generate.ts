@@ -5,6 +5,8 @@ import { ConfigError } from "../errors.ts";
 import { assertAgentName } from "../protocol/names.ts";
 import { DEFAULT_REGISTRY_BUCKET, DEFAULT_STREAM } from "../protocol/tokens.ts";
 import { agentPermissions, type PermissionScope } from "./permissions.ts";
+import { readCurveSeed } from "./seal.ts";
+import { CurveKey } from "./xkeys.ts";
 
 /** Name of the include file {@link generateAuth} writes. */
 export const AUTH_CONF_FILE = "auth.conf";
@@ -32,12 +34,15 @@ export interface GeneratedAuth {
   seedFiles: Record<string, string>;
   /** Public key of each user, by name. */
   publicKeys: Record<string, string>;
+  /** Curve public key (`X…`) of each agent, by name: what senders seal its mail to (NATTER_SEAL); seed in `{name}.xk`. */
+  sealKeys: Record<string, string>;
   /** Names that got a new key this run. */
   created: string[];
 }
 
 /**
- * Writes one NKey user per agent (seed file `{name}.nk`, mode 0600) with permissions limited to its own
+ * Writes one NKey user per agent (seed file `{name}.nk`, mode 0600) and one curve key for sealed mail (`{name}.xk`),
+ * with permissions limited to its own
  * subjects, an admin user, and the `authorization` block for nats-server. Existing seeds are kept, so it can re-run.
  */
 export function generateAuth(options: GenerateAuthOptions): GeneratedAuth {
@@ -49,7 +54,7 @@ export function generateAuth(options: GenerateAuthOptions): GeneratedAuth {
     if (r !== admin && !agents.includes(r)) throw new ConfigError(`--rotate ${r}: not in the list of agents`);
   }
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const out: GeneratedAuth = { confFile: join(options.dir, AUTH_CONF_FILE), trustedKeysFile: join(options.dir, TRUSTED_KEYS_FILE), seedFiles: {}, publicKeys: {}, created: [] };
+  const out: GeneratedAuth = { confFile: join(options.dir, AUTH_CONF_FILE), trustedKeysFile: join(options.dir, TRUSTED_KEYS_FILE), seedFiles: {}, publicKeys: {}, sealKeys: {}, created: [] };
   for (const name of [admin, ...agents]) {
     const file = join(options.dir, `${name}.nk`);
     const rotate = options.rotate?.includes(name) ?? false;
@@ -65,6 +70,7 @@ export function generateAuth(options: GenerateAuthOptions): GeneratedAuth {
     }
     out.seedFiles[name] = file;
     out.publicKeys[name] = publicKey;
+    if (name !== admin) out.sealKeys[name] = curveKeyFile(options.dir, name, rotate);
   }
   const users = [
     `    # ${admin}: unrestricted; provisions the streams and runs the CLI and the console`,
@@ -85,6 +91,17 @@ export function generateAuth(options: GenerateAuthOptions): GeneratedAuth {
   const trusted = Object.fromEntries(agents.map((a) => [a, out.publicKeys[a]]));
   writeFileSync(out.trustedKeysFile, JSON.stringify(trusted, null, 2) + "\n", { mode: 0o644 });
   return out;
+}
+
+/** The curve public key in `{name}.xk` under `dir`, made (mode 0600) when missing or rotated (the old kept as `.xk.old`). */
+function curveKeyFile(dir: string, name: string, rotate: boolean): string {
+  const file = join(dir, `${name}.xk`);
+  if (rotate && existsSync(file)) renameSync(file, `${file}.old`);
+  if (existsSync(file)) return CurveKey.fromSeed(readCurveSeed(file)).publicKey;
+  const { key, seed } = CurveKey.generate();
+  writeFileSync(file, new TextDecoder().decode(seed) + "\n", { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key.publicKey;
 }
 
 /** The seed text of an NKey seed file (the first `SU…` word), as bytes. */

@@ -46,6 +46,8 @@ export function agentConnection(config: Config, agent: string): AgentConnection 
 export interface Signer {
   readonly publicKey: string;
   sign(data: Uint8Array, into?: MsgHdrs): MsgHdrs;
+  /** The raw Ed25519 signature of `data` (64 bytes). */
+  signBytes(data: Uint8Array): Uint8Array;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createSigner(key: KeyPair): Signer {
   const signBytes = ed25519Signer(key);
   return {
     publicKey,
+    signBytes,
     sign(data, into = natsHeaders()) {
       into.set(SIGNATURE_HEADERS.signature, Buffer.from(signBytes(data)).toString("base64url"));
       into.set(SIGNATURE_HEADERS.signer, publicKey);

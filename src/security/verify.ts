@@ -157,6 +157,11 @@ export class Verifier {
     return undefined;
   }
 
+  /** Whether `key` is a known identity key of `name`: pinned (NATTER_TRUSTED_KEYS), else registered. */
+  knows(name: string, key: string): Promise<boolean> {
+    return this.#trusts(name, key, false);
+  }
+
   /**
    * Whether `key` is one of `name`'s registered keys. A look-up the budget skips refuses a live message, but throws
    * for a stored one, which the mailbox then hands back to be checked again: terminating it would lose real mail

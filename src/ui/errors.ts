@@ -12,7 +12,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ERROR_CODES.aborted]: 504,
   // The rest are failures of the console itself (500), or of the agent it asked (502).
   [ERROR_CODES.handler]: 500, [ERROR_CODES.notFound]: 500, [ERROR_CODES.overloaded]: 500, [ERROR_CODES.unverified]: 500,
-  [ERROR_CODES.rateLimited]: 500, [ERROR_CODES.cancelled]: 500, [ERROR_CODES.deadlineExceeded]: 500,
+  [ERROR_CODES.rateLimited]: 500, [ERROR_CODES.cancelled]: 500, [ERROR_CODES.deadlineExceeded]: 500, [ERROR_CODES.sealedUnreadable]: 500,
+  [LOCAL_ERROR_CODES.recipientHasNoSealKey]: 500, [LOCAL_ERROR_CODES.sealKeyChanged]: 500,
   [LOCAL_ERROR_CODES.internal]: 500, [LOCAL_ERROR_CODES.config]: 500, [LOCAL_ERROR_CODES.usage]: 500,
   [LOCAL_ERROR_CODES.notConnected]: 500, [LOCAL_ERROR_CODES.notInstalled]: 500, [LOCAL_ERROR_CODES.connectFailed]: 500,
   [LOCAL_ERROR_CODES.authFailed]: 500, [LOCAL_ERROR_CODES.tlsFailed]: 500, [LOCAL_ERROR_CODES.jetstreamDisabled]: 500,

@@ -24,6 +24,16 @@ export interface UiAgent {
   status: UiStatus;
   /** Messages handled over all instances since they started. */
   handled: number;
+  /** Of those, handlers that failed (0 from instances of versions that do not say). */
+  failed: number;
+  /** Milliseconds handlers ran over all instances: busyMs / handled is the mean handler time. */
+  busyMs: number;
+  /** Handlers running now over the live instances. */
+  slotsUsed: number;
+  /** Handler slots of the live instances (0 when none says its concurrency). */
+  slots: number;
+  /** Mailbox messages not yet delivered, sampled every few seconds; absent before the first sample. */
+  backlog?: number;
   /** Newest heartbeat over all instances (ISO time). */
   lastHeartbeat: string;
   instances: UiInstance[];

@@ -23,7 +23,8 @@ export function toUiMessage(m: InspectedMessage, key: string): UiMessage {
     thread: e.threadId ?? e.id,
     ...(e.inReplyTo ? { inReplyTo: e.inReplyTo } : {}),
     timestamp: e.timestamp,
-    preview: e.content.length > PREVIEW_CHARS ? e.content.slice(0, PREVIEW_CHARS) + "…" : e.content,
+    // A sealed body only its recipient can read; the console never holds its key.
+    preview: e.sealed ? "[sealed]" : e.content.length > PREVIEW_CHARS ? e.content.slice(0, PREVIEW_CHARS) + "…" : e.content,
   };
 }
 

@@ -9,7 +9,7 @@ import { prepareRedelivery, redeliver } from "../inspect/redeliver.ts";
 import type { Logger } from "../logger.ts";
 import type { RegistryView } from "../registry/view.ts";
 import type { Bus } from "../transport/bus.ts";
-import { uiAgents } from "./agents.ts";
+import { uiAgents, type BacklogOf } from "./agents.ts";
 import type { Assets } from "./assets.ts";
 import type { UiSnapshot, UiThread } from "./events.ts";
 import { issueFailure, toApiFailure, type ApiFailure } from "./errors.ts";
@@ -25,6 +25,8 @@ import type { TrafficTap } from "./traffic.ts";
 export interface ConsoleParts {
   bus: Bus;
   registry: RegistryView;
+  /** Each agent's sampled mailbox backlog. */
+  backlog?: BacklogOf;
   traffic: TrafficTap;
   edges: EdgeWindow;
   hub: Hub;
@@ -46,7 +48,7 @@ class ApiError extends Error {
 
 /** The console's HTTP API, event stream and static files. */
 export function createApp(parts: ConsoleParts): Hono {
-  const { bus, registry, traffic, edges, hub, desk, sender, assets, log } = parts;
+  const { bus, registry, backlog, traffic, edges, hub, desk, sender, assets, log } = parts;
   const app = new Hono();
   const maxBytes = bus.config.maxMessageBytes;
 
@@ -84,7 +86,7 @@ export function createApp(parts: ConsoleParts): Hono {
       human: desk?.name,
       staleAfterMs: bus.config.registryTtlMs,
       maxMessageBytes: maxBytes,
-      agents: uiAgents(registry),
+      agents: uiAgents(registry, backlog),
       messages: traffic.recent().map((h) => h.summary).slice(-500),
       edges: edges.edges(),
       edgeWindowMs: edges.windowMs,

@@ -10,6 +10,7 @@ import { doneWithin } from "../transport/bounded.ts";
 import { openBus } from "../transport/bus.ts";
 import { uiAgent } from "./agents.ts";
 import { loadAssets } from "./assets.ts";
+import { Backlogs } from "./backlog.ts";
 import { EdgeWindow } from "./graph.ts";
 import { HumanDesk } from "./human.ts";
 import { createApp } from "./routes.ts";
@@ -69,7 +70,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     const edges = new EdgeWindow();
     const registry = await RegistryView.open(bus, { ttlMs: config.registryTtlMs, keepMs: KEEP_OFFLINE_MS, log });
     cleanups.push(() => registry.stop());
-    const hub = new Hub({ source: { agent: (n) => uiAgent(registry, n), takeEdges: () => edges.takeChanges() }, log, ...(options.flushMs ? { flushMs: options.flushMs } : {}) });
+    const backlogs = new Backlogs(bus, (names) => hub.agentsChanged(names.filter((n) => registry.has(n)), []));
+    const backlog = (n: string) => backlogs.of(n);
+    const hub = new Hub({ source: { agent: (n) => uiAgent(registry, n, backlog), takeEdges: () => edges.takeChanges() }, log, ...(options.flushMs ? { flushMs: options.flushMs } : {}) });
     registry.onChange((name) => (registry.has(name) ? hub.agentsChanged([name], []) : hub.agentsChanged([], [name])));
     const traffic = new TrafficTap({
       onMessage: ({ summary }) => {
@@ -99,8 +102,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
 
     hub.start();
     cleanups.push(() => hub.stop());
+    backlogs.start();
+    cleanups.push(() => backlogs.stop());
     const allowedHosts = new Set(LOOPBACK.includes(host) ? [...LOOPBACK, host] : []);
-    const app = createApp({ bus, registry, traffic, edges, hub, desk, sender, assets, allowedHosts, log });
+    const app = createApp({ bus, registry, backlog, traffic, edges, hub, desk, sender, assets, allowedHosts, log });
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, options.port ?? DEFAULT_UI_PORT, host);
     cleanups.push(() => stopServer(server));

@@ -50,6 +50,9 @@ test("bench: --quick --json produces every row, each with a natter figure and a 
     "6 A2A via natter a2a message p50",
     "6 A2A via natter a2a message p99",
     "6 A2A via natter a2a stream to final p50",
+    "7 sealed request p50",
+    "7 sealed request p99",
+    "7 sealed direct msgs throughput",
   ];
   assert.deepEqual(
     result.rows.map((r) => r.name),
@@ -69,12 +72,14 @@ test("bench: flags are validated with the flag named", () => {
   assert.deepEqual(parseBenchArgs(["--quick"]), { quick: true, json: false, agents: [100] });
   assert.deepEqual(parseBenchArgs(["--json", "--agents", "250"]), { quick: false, json: true, agents: [250] });
   assert.deepEqual(parseBenchArgs(["--agents=10", "--agents", "20"]), { quick: false, json: false, agents: [10, 20] });
+  assert.deepEqual(parseBenchArgs(["--quick", "--case", "seal", "--case=request"]), { quick: true, json: false, agents: [100], cases: ["seal", "request"] });
   assert.equal(parseBenchArgs(["--help"]), "help");
   for (const [argv, message] of [
     [["--agents"], /--agents: expected a whole number, got ""/],
     [["--agents", "many"], /--agents: expected a whole number, got "many"/],
     [["--agents", "0"], /--agents: expected at least 1/],
     [["--agents", "9000"], /--agents: expected at most 5000/],
+    [["--case", "everything"], /--case: expected one of request, direct, .*seal, got "everything"/],
     [["--fast"], /unknown option "--fast"/],
   ] as const) {
     assert.throws(() => parseBenchArgs(argv), (err: unknown) => err instanceof ConfigError && message.test(err.message), argv.join(" "));

@@ -85,3 +85,12 @@ test("config: NATTER_SHUTDOWN_MS bounds a stop; handlers get NATTER_SHUTDOWN_TIM
   }
   assert.throws(() => loadConfig({ NATTER_SHUTDOWN_MS: "3000", NATTER_SHUTDOWN_TIMEOUT_MS: "3000" }), /NATTER_SHUTDOWN_TIMEOUT_MS \(3000\) must leave 1500 ms of NATTER_SHUTDOWN_MS \(3000\)/);
 });
+
+test("config: NATTER_METRICS_PORT is off by default, takes 0 to 65535, and names the variable when it is bad", () => {
+  assert.equal(loadConfig({}).metricsPort, undefined);
+  assert.equal(loadConfig({ NATTER_METRICS_PORT: "0" }).metricsPort, 0);
+  assert.equal(loadConfig({ NATTER_METRICS_PORT: "9464" }).metricsPort, 9464);
+  for (const bad of ["65536", "-1", "http", "94.6"]) {
+    assert.throws(() => loadConfig({ NATTER_METRICS_PORT: bad }), (err: unknown) => err instanceof ConfigError && /NATTER_METRICS_PORT: expected a whole number from 0 to 65535/.test(err.message), bad);
+  }
+});

@@ -31,6 +31,23 @@ export const timestamp = fc
 /** JSON metadata objects, a few levels deep. */
 export const metadata = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 });
 
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".split("");
+/** A `sealed` field as the schema accepts it: a curve-key-shaped `by` and base64 of at least 44 bytes. */
+export const sealedField = fc.record({
+  by: fc.string({ unit: fc.constantFrom(...BASE32), minLength: 55, maxLength: 55 }).map((s) => `X${s}`),
+  box: fc.uint8Array({ minLength: 44, maxLength: 120 }).map((b) => Buffer.from(b).toString("base64")),
+});
+/** Near misses of a `sealed` field: wrong key prefix or length, non-base64 or short box, arrays, extra or missing keys. */
+export const badSealedField = fc.oneof(
+  sealedField.map((s) => ({ ...s, by: `U${s.by.slice(1)}` })),
+  sealedField.map((s) => ({ ...s, by: s.by.slice(0, 40) })),
+  sealedField.map((s) => ({ ...s, box: `${s.box.slice(0, -1)}!` })),
+  sealedField.map((s) => ({ ...s, box: s.box.slice(0, 20) })),
+  sealedField.map((s) => ({ by: s.by })),
+  sealedField.map((s) => [s.by, s.box]),
+  anyValue.filter((x) => x !== undefined),
+);
+
 /** A valid envelope of any type, as an object: required fields, and each optional one present or not. */
 export const validEnvelope = fc
   .record(
@@ -47,6 +64,7 @@ export const validEnvelope = fc
       inReplyTo: messageId,
       deadline: timestamp,
       notify: fc.boolean(),
+      sealed: sealedField,
     },
     { requiredKeys: ["id", "type", "from", "content", "timestamp"] },
   )

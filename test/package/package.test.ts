@@ -136,7 +136,7 @@ test("package: the tarball is small and holds what users run, not tests, bench o
   assert.deepEqual(unwanted, []);
 });
 
-test("package: plain node imports it and runs the CLI without tsx, and the main entry loads no HTTP server or OpenAI client", async () => {
+test("package: plain node imports it and runs the CLI without tsx, and the main entry loads no HTTP server, OpenAI client or Prometheus client", async () => {
   assert.equal(existsSync(join(app, "node_modules/tsx")), false, "tsx must not come with natter");
   const imported = await sh(app, process.execPath, ["-e", 'import("natter").then(m => console.log(typeof m.defineAgent))']);
   assert.equal(imported.stdout.trim(), "function", imported.stderr);
@@ -147,7 +147,7 @@ test("package: plain node imports it and runs the CLI without tsx, and the main 
   const loaded = await sh(app, process.execPath, ["--import", RECORD_IMPORTS, "--input-type=module", "-e", 'await import("natter")']);
   const modules = loaded.stdout.split("\n").filter(Boolean);
   assert.ok(modules.some((m) => m.includes("/natter/dist/index.js")), "the hook saw natter load");
-  assert.deepEqual(modules.filter((m) => /node_modules\/(hono|@hono|openai|@a2a-js)\//.test(m)), []);
+  assert.deepEqual(modules.filter((m) => /node_modules\/(hono|@hono|openai|@modelcontextprotocol|prom-client|@a2a-js)\//.test(m)), []);
   for (const sub of ["natter/protocol", "natter/transport", "natter/inspect", "natter/llm", "natter/console", "natter/security", "natter/testing", "natter/bridges"]) {
     const r = await sh(app, process.execPath, ["-e", `import(${JSON.stringify(sub)}).then(m => console.log(Object.keys(m).length))`]);
     assert.ok(Number(r.stdout) > 0, `${sub}: ${r.stderr}`);

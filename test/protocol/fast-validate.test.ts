@@ -4,7 +4,7 @@ import fc from "fast-check";
 import * as v from "valibot";
 import { assembleEnvelope, checkEnvelope, createEnvelope, decodeEnvelope, describeIssues, EnvelopeSchema, validateEnvelope, type EnvelopeInput } from "../../src/protocol/envelope.ts";
 import { ValidationError } from "../../src/index.ts";
-import { anyValue, byteEdits, deepEnvelopeText, fieldPatch, validBytes, validEnvelope, validObject } from "../helpers/envelope-arbitraries.ts";
+import { anyValue, badSealedField, byteEdits, deepEnvelopeText, fieldPatch, sealedField, validBytes, validEnvelope, validObject } from "../helpers/envelope-arbitraries.ts";
 
 const RUNS = 2000;
 const encoder = new TextEncoder();
@@ -79,7 +79,7 @@ test("fast validation: a valid envelope with fields replaced by any value, extra
 
 test("fast validation: fields inherited from a prototype count as valibot counts them", () => {
   fc.assert(
-    fc.property(validEnvelope, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (e, inherit) => {
+    fc.property(validEnvelope, fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }), (e, inherit) => {
       const proto: Record<string, unknown> = {};
       const own: Record<string, unknown> = {};
       Object.entries(e).forEach(([key, value], i) => ((inherit[i] ? proto : own)[key] = value));
@@ -87,6 +87,18 @@ test("fast validation: fields inherited from a prototype count as valibot counts
     }),
     { numRuns: 500 },
   );
+});
+
+test("fast validation: sealed fields, good and near misses, get the same answer as before", () => {
+  fc.assert(
+    fc.property(validEnvelope, fc.oneof(sealedField, badSealedField), (e, sealed) => {
+      const patched = { ...e, sealed };
+      agrees(patched);
+      agrees(viaJson(patched));
+    }),
+    { numRuns: RUNS },
+  );
+  fc.assert(fc.property(sealedField, (sealed) => assert.deepEqual(checkEnvelope({ ...base, sealed: { ...sealed, extra: 1 } })?.sealed, { ...sealed })), { numRuns: 200 });
 });
 
 test("fast validation: random JSON and random values get the same answer as before", () => {
@@ -188,7 +200,7 @@ test("fast validation: edge cases at every limit get the same answer as before",
 });
 
 test("fast validation: every field of the schema reaches the envelope, in the schema's order", () => {
-  const full = { ...base, metadata: { a: 1 }, priority: 2, threadId: "t", inReplyTo: "r", deadline: "2026-02-01T00:00:00Z", notify: true, extra: 1 };
+  const full = { ...base, metadata: { a: 1 }, priority: 2, threadId: "t", inReplyTo: "r", deadline: "2026-02-01T00:00:00Z", notify: true, sealed: { by: `X${"A".repeat(55)}`, box: "A".repeat(60) }, extra: 1 };
   assert.deepEqual(Object.keys(checkEnvelope(full) ?? {}), Object.keys(EnvelopeSchema.entries));
   // Without `priority`, the default goes last, as the schema's transform appends it.
   assert.deepEqual(Object.keys(checkEnvelope(without("priority", full)) ?? {}), [...Object.keys(EnvelopeSchema.entries).filter((k) => k !== "priority"), "priority"]);

@@ -13,6 +13,9 @@ import type { KV } from "@nats-io/kv";
 test("security config: defaults leave every security feature off", () => {
   const c = loadConfig({});
   assert.equal(c.verify, "off");
+  assert.equal(c.seal, "off");
+  assert.equal(c.sealKeyChange, "refuse");
+  assert.equal(loadConfig({ NATTER_SEAL: "direct", NATTER_SEAL_KEY_CHANGE: "accept" }).seal, "direct");
   assert.equal(c.rateLimit, 0);
   assert.equal(c.credentialsDir, undefined);
   assert.equal(agentConnection(c, "Alice"), undefined);
@@ -22,6 +25,8 @@ test("security config: invalid values name the variable and what was expected", 
   const cases: [Record<string, string>, RegExp][] = [
     [{ NATTER_VERIFY: "strict" }, /NATTER_VERIFY: expected off, warn or enforce/],
     [{ NATTER_RATE_LIMIT: "-1" }, /NATTER_RATE_LIMIT: expected a whole number/],
+    [{ NATTER_SEAL: "all" }, /NATTER_SEAL: expected off or direct/],
+    [{ NATTER_SEAL_KEY_CHANGE: "yes" }, /NATTER_SEAL_KEY_CHANGE: expected refuse or accept/],
     [{ NATTER_RATE_BURST: "0" }, /NATTER_RATE_BURST: expected a whole number from 1/],
     [{ NATTER_REPLAY_WINDOW_MS: "10" }, /NATTER_REPLAY_WINDOW_MS: expected a whole number from 1000/],
   ];

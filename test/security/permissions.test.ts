@@ -72,6 +72,15 @@ describe("security: per-agent permissions", () => {
     await waitFor(() => bobInbox.some((m) => m.content === "for bob only"));
   });
 
+  test("permissions: agents seal with the curve keys `natter auth` wrote, vouched for by their pinned identity keys", async () => {
+    assert.match(auth.sealKeys.Bob ?? "", /^X[A-Z2-7]{55}$/);
+    assert.equal(host.agents.find((r) => r.name === "Bob")!.sealing.key.publicKey, auth.sealKeys.Bob);
+    const answer = await tester.requestFromAgent("Bob", "sealed hi", { seal: true });
+    assert.equal(answer.content, "Bob: sealed hi");
+    await tester.sendDirectMessage("Bob", "sealed for bob", { metadata: {}, seal: true });
+    await waitFor(() => bobInbox.some((m) => m.content === "sealed for bob"));
+  });
+
   test("permissions: an agent cannot read another's direct messages", async () => {
     await assert.rejects(alice.js.consumers.get(config.stream, "Bob"), PERMISSION);
     await assert.rejects(ensureMailboxConsumer(alice.jsm, { stream: config.stream, agent: "Bob", ackWaitMs: 30_000, maxAckPending: 10 }), PERMISSION);

@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { defineAgent, loadConfig, startHost, type Envelope, type Host } from "../../src/index.ts";
+import { ALL_SUBJECT, createEnvelope, encodeEnvelope } from "../../src/protocol/index.ts";
 import { startConsole, type RunningConsole } from "../../src/ui/server.ts";
 import { startServer, type TestServer } from "../helpers/nats-server.ts";
 
@@ -27,7 +29,10 @@ describe("ui: the console in a real browser", { timeout: 90_000 }, () => {
       workerGot.push(msg);
       return `done: ${msg.content}`;
     },
-    onRequest: (msg) => `worked on ${msg.content}`,
+    onRequest: (msg) => {
+      if (msg.content === "fail please") throw new Error("failing as asked");
+      return `worked on ${msg.content}`;
+    },
   });
   const Planner = defineAgent({ name: "Planner", capabilities: ["plan"], onResponse: () => undefined });
 
@@ -39,7 +44,7 @@ describe("ui: the console in a real browser", { timeout: 90_000 }, () => {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
     });
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(15_000);
     await page.goto(ui.url);
     await page.locator("#connection.live").waitFor();
@@ -74,6 +79,52 @@ describe("ui: the console in a real browser", { timeout: 90_000 }, () => {
     await tree.locator(`li[data-id="${envelope.id}"] li`).getByText("done: task-1: count the widgets").waitFor();
     await tree.locator(`li[data-id="${envelope.id}"] > .entry button.json`).click();
     assert.match(await tree.locator("pre.json").first().innerText(), /"content": "task-1: count the widgets"/);
+    await page.locator("#thread-close").click();
+  });
+
+  test("ui: at 1400×900 the agents table fits without scrolling sideways and shows handled, failed, mean ms, slots and backlog", async () => {
+    const worker = host.agents.find((a) => a.name === "Worker")!;
+    await planner().requestFromAgent("Worker", "fail please").catch(() => undefined);
+    const cell = (cls: string) => page.locator(`#agents-body tr[data-agent="Worker"] td.${cls}`);
+    // The registry entry carries the figures at the next heartbeat (every 500 ms here).
+    await cell("failed").filter({ hasText: /^[1-9]\d*$/ }).waitFor();
+    assert.match(await cell("handled").innerText(), /^[1-9]\d*$/);
+    assert.match(await cell("mean").innerText(), /^\d+$/);
+    assert.equal(await cell("slots").innerText(), `0/${worker.concurrency}`);
+    // Sampled from the consumer every few seconds.
+    await cell("backlog").filter({ hasText: /^0$/ }).waitFor();
+    const overflow = await page.locator("#agents-panel .scroll").evaluate((s) => ({ scroll: s.scrollWidth, client: s.clientWidth }));
+    assert.ok(overflow.scroll <= overflow.client, `agents table is ${overflow.scroll}px wide in ${overflow.client}px`);
+    assert.match(await page.locator('#agents-body tr[data-agent="Worker"] td.name').innerText(), /Worker\s+work/, "capabilities under the name");
+  });
+
+  test("ui: the feed lists messages by envelope timestamp, placing one heard late below newer ones", async () => {
+    const nc: NatsConnection = await connect({ servers: srv.url });
+    try {
+      const { envelope: newer } = await planner().sendDirectMessage("Worker", "task-3: newer");
+      await page.locator(`#feed-body tr[data-id="${newer.id}"]`).waitFor();
+      // Written a minute ago, heard now.
+      const late = createEnvelope({ type: "broadcast", from: "Planner", content: "late news", timestamp: new Date(Date.now() - 60_000).toISOString() });
+      nc.publish(ALL_SUBJECT, encodeEnvelope(late));
+      await page.locator(`#feed-body tr[data-id="${late.id}"]`).waitFor();
+      const ids = await page.locator("#feed-body tr").evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string | undefined> }).dataset.id ?? ""));
+      assert.ok(ids.indexOf(late.id) > ids.indexOf(newer.id), "the late message sits below the newer one");
+      const times = await page.locator("#feed-body tr").evaluateAll((rows) => rows.map((r) => Number((r as unknown as { dataset: Record<string, string | undefined> }).dataset.t)));
+      assert.deepEqual(times, [...times].sort((a, b) => b - a), "rows newest first");
+    } finally {
+      await nc.close();
+    }
+  });
+
+  test("ui: the thread view shows a timeline of who waited on whom", async () => {
+    const { envelope } = await planner().handoffToAgent("Worker", "task-4: hand over");
+    const row = page.locator(`#feed-body tr[data-id="${envelope.id}"]`);
+    await row.waitFor();
+    await row.locator("a.thread").click();
+    // The bar is there once the worker's completion notice closed the wait; a click before it shows it open.
+    const lane = page.locator(`#timeline .lane[data-id="${envelope.id}"]`);
+    await lane.waitFor();
+    assert.match(await lane.innerText(), /Planner → Worker/);
     await page.locator("#thread-close").click();
   });
 

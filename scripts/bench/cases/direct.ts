@@ -14,7 +14,7 @@ const WINDOW = 64;
 const SLICES = 4;
 
 /** A consumer side under test: call `deliver` with the send time when a handler starts. */
-interface Side {
+export interface Side {
   send(sentAt: number): Promise<unknown>;
   onHandled(fn: (sentAt: number) => void): void;
 }
@@ -85,7 +85,7 @@ async function latency(side: Side, count: number): Promise<number[]> {
 }
 
 /** Milliseconds from the first send until the handler saw all `count` messages, WINDOW sends in flight. */
-async function throughput(side: Side, count: number): Promise<number> {
+export async function throughput(side: Side, count: number): Promise<number> {
   let seen = 0;
   const all = signal();
   side.onHandled(() => {

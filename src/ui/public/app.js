@@ -92,11 +92,13 @@
     #create(agent) {
       const status = el("span", { class: "status" });
       const instances = el("td", { class: "num" });
-      const caps = el("td", { class: "caps" });
+      const caps = el("div", { class: "caps" });
       const ageCell = el("td", { class: "age num" });
-      const handled = el("td", { class: "num handled" });
-      const tr = el("tr", { "data-agent": agent.name }, el("td", { class: "name" }, agent.name), el("td", {}, status), instances, caps, ageCell, handled);
-      const row = { agent, tr, status, instances, caps, age: ageCell, handled, shown: /* @__PURE__ */ new Map() };
+      const num = (cls) => el("td", { class: `num ${cls}` });
+      const [handled, failed, meanMs, slots, backlog] = [num("handled"), num("failed"), num("mean"), num("slots"), num("backlog")];
+      const name = el("td", { class: "name" }, el("div", { class: "agent-name" }, agent.name), caps);
+      const tr = el("tr", { "data-agent": agent.name }, name, el("td", {}, status), instances, handled, failed, meanMs, slots, backlog, ageCell);
+      const row = { agent, tr, status, instances, caps, age: ageCell, handled, failed, meanMs, slots, backlog, shown: /* @__PURE__ */ new Map() };
       this.#rows.set(agent.name, row);
       this.#byTr.set(tr, row);
       this.#observer.observe(tr);
@@ -121,6 +123,10 @@
       set(row.caps, a.capabilities.join(", "));
       set(row.age, age(a.lastHeartbeat, now));
       set(row.handled, String(a.handled));
+      set(row.failed, String(a.failed));
+      set(row.meanMs, a.handled > 0 ? String(Math.round(a.busyMs / a.handled)) : "–");
+      set(row.slots, a.slots > 0 ? `${a.slotsUsed}/${a.slots}` : "–");
+      set(row.backlog, a.backlog === void 0 ? "–" : String(a.backlog));
       if (row.tr.title !== a.description) row.tr.title = a.description;
     }
     #insert(name, tr) {
@@ -170,6 +176,10 @@
   var FEED_LIMIT = 250;
   var ROWS_PER_UPDATE = 25;
   var REPLAYABLE = /* @__PURE__ */ new Set(["direct", "handoff", "response"]);
+  function timeOf(m) {
+    const t = Date.parse(m.timestamp);
+    return Number.isFinite(t) ? t : Date.now();
+  }
   var FeedView = class {
     constructor(actions) {
       this.actions = actions;
@@ -187,17 +197,23 @@
       this.#skipped.textContent = "";
       this.add(messages, 0, FEED_LIMIT);
     }
-    /** Adds messages (oldest first) at the top, drawing at most `limit` of them. */
+    /**
+     * Adds messages, each in its place by envelope timestamp (newest at the top), drawing at most `limit` of them.
+     * Messages arrive out of order (a notice stored before the response heard live): most land near the top, so
+     * one walk down from the top places a whole batch sorted newest first.
+     */
     add(messages, skipped, limit = ROWS_PER_UPDATE) {
       const fresh = messages.slice(-limit);
       skipped += messages.length - fresh.length;
-      const frag = document.createDocumentFragment();
-      for (let i = fresh.length - 1; i >= 0; i--) {
-        const m = fresh[i];
+      const newestFirst = fresh.map((m) => ({ m, t: timeOf(m) })).sort((a, b) => b.t - a.t);
+      let cursor = this.#body.firstElementChild;
+      for (const { m, t } of newestFirst) {
+        while (cursor && Number(cursor.dataset.t) > t) cursor = cursor.nextElementSibling;
         this.#messages.set(m.id, m);
-        frag.append(this.#row(m));
+        const row = this.#row(m);
+        row.dataset.t = String(t);
+        this.#body.insertBefore(row, cursor);
       }
-      this.#body.prepend(frag);
       const rows = this.#body.rows;
       if (rows.length > FEED_LIMIT) {
         for (let i = FEED_LIMIT; i < rows.length; i++) this.#messages.delete(rows[i].dataset.id ?? "");
@@ -368,6 +384,41 @@
     }
   };
 
+  // src/ui/web/timeline.ts
+  var WAITED_ON = /* @__PURE__ */ new Set(["request", "direct", "handoff"]);
+  var MIN_WIDTH_PCT = 0.5;
+  function layoutTimeline(messages) {
+    const times = messages.map((m) => Date.parse(m.timestamp)).filter((t) => Number.isFinite(t));
+    if (times.length === 0) return { spanMs: 0, bars: [] };
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    const spanMs = last - first;
+    const answers = /* @__PURE__ */ new Map();
+    for (const m of messages) {
+      const t = Date.parse(m.timestamp);
+      if (m.type === "response" && m.inReplyTo && Number.isFinite(t)) answers.set(m.inReplyTo, Math.min(t, answers.get(m.inReplyTo) ?? t));
+    }
+    const seen = /* @__PURE__ */ new Set();
+    const bars = [];
+    for (const m of messages) {
+      const start = Date.parse(m.timestamp);
+      if (!WAITED_ON.has(m.type) || !m.to || seen.has(m.id) || !Number.isFinite(start)) continue;
+      seen.add(m.id);
+      const answered = answers.get(m.id);
+      const end = Math.max(start, answered ?? last);
+      const widthPct = spanMs === 0 ? 100 : Math.max(MIN_WIDTH_PCT, (end - start) / spanMs * 100);
+      const leftPct = spanMs === 0 ? 0 : Math.min((start - first) / spanMs * 100, 100 - widthPct);
+      bars.push({ id: m.id, kind: m.type, waiter: m.from, worker: m.to, startMs: start - first, durationMs: end - start, open: answered === void 0, leftPct, widthPct });
+    }
+    bars.sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+    return { spanMs, bars };
+  }
+  function formatDuration(ms) {
+    if (ms < 1e3) return `${Math.round(ms)} ms`;
+    if (ms < 6e4) return `${(ms / 1e3).toFixed(ms < 1e4 ? 1 : 0)} s`;
+    return `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
+  }
+
   // src/ui/web/thread.ts
   var ThreadView = class {
     constructor(showError2) {
@@ -387,7 +438,7 @@
       try {
         const t = await call(`/api/threads/${encodeURIComponent(thread)}`);
         this.#nodes.clear();
-        this.#tree.replaceChildren(t.count === 0 ? el("p", { class: "muted" }, "no stored messages in this thread") : this.#list(t.roots));
+        this.#tree.replaceChildren(...t.count === 0 ? [el("p", { class: "muted" }, "no stored messages in this thread")] : [timeline(t.roots), this.#list(t.roots)]);
       } catch (err) {
         this.#tree.replaceChildren(el("p", { class: "error" }, err.message));
       }
@@ -425,6 +476,29 @@
       }
     }
   };
+  function timeline(roots) {
+    const messages = [];
+    const walk = (nodes) => nodes.forEach((n) => (messages.push(n.message), walk(n.replies)));
+    walk(roots);
+    const { spanMs, bars } = layoutTimeline(messages);
+    if (bars.length === 0) return el("div", { id: "timeline", class: "timeline muted" }, "nobody waited on anyone in this thread");
+    return el(
+      "div",
+      { id: "timeline", class: "timeline" },
+      el("div", { class: "axis muted" }, el("span", {}, "0"), el("span", {}, formatDuration(spanMs))),
+      ...bars.map((b) => {
+        const label = `${b.waiter} → ${b.worker}`;
+        const length = `${formatDuration(b.durationMs)}${b.open ? ", still waiting" : ""}`;
+        return el(
+          "div",
+          { class: "lane", "data-id": b.id, title: `${b.waiter} waited ${length} on ${b.worker} (${b.kind})` },
+          el("span", { class: "who" }, label),
+          el("span", { class: "track" }, el("span", { class: `bar ${b.kind}${b.open ? " open" : ""}`, style: `left:${b.leftPct.toFixed(2)}%;width:${b.widthPct.toFixed(2)}%` })),
+          el("span", { class: "len" }, length)
+        );
+      })
+    );
+  }
   function fetchMessage(m) {
     return call(`/api/messages/${encodeURIComponent(m.id)}${m.seq !== void 0 ? `?seq=${m.seq}` : ""}`);
   }

@@ -12,6 +12,10 @@ interface Row {
   shown: Map<HTMLElement, string>;
   age: HTMLElement;
   handled: HTMLElement;
+  failed: HTMLElement;
+  meanMs: HTMLElement;
+  slots: HTMLElement;
+  backlog: HTMLElement;
 }
 
 /** The agents table: one row per agent, updated in place; heartbeat ages tick every second. */
@@ -79,11 +83,13 @@ export class AgentsView {
   #create(agent: UiAgent): Row {
     const status = el("span", { class: "status" });
     const instances = el("td", { class: "num" });
-    const caps = el("td", { class: "caps" });
+    const caps = el("div", { class: "caps" });
     const ageCell = el("td", { class: "age num" });
-    const handled = el("td", { class: "num handled" });
-    const tr = el("tr", { "data-agent": agent.name }, el("td", { class: "name" }, agent.name), el("td", {}, status), instances, caps, ageCell, handled);
-    const row: Row = { agent, tr, status, instances, caps, age: ageCell, handled, shown: new Map() };
+    const num = (cls: string) => el("td", { class: `num ${cls}` });
+    const [handled, failed, meanMs, slots, backlog] = [num("handled"), num("failed"), num("mean"), num("slots"), num("backlog")];
+    const name = el("td", { class: "name" }, el("div", { class: "agent-name" }, agent.name), caps);
+    const tr = el("tr", { "data-agent": agent.name }, name, el("td", {}, status), instances, handled, failed, meanMs, slots, backlog, ageCell);
+    const row: Row = { agent, tr, status, instances, caps, age: ageCell, handled, failed, meanMs, slots, backlog, shown: new Map() };
     this.#rows.set(agent.name, row);
     this.#byTr.set(tr, row);
     this.#observer.observe(tr);
@@ -109,6 +115,10 @@ export class AgentsView {
     set(row.caps, a.capabilities.join(", "));
     set(row.age, age(a.lastHeartbeat, now));
     set(row.handled, String(a.handled));
+    set(row.failed, String(a.failed));
+    set(row.meanMs, a.handled > 0 ? String(Math.round(a.busyMs / a.handled)) : "–");
+    set(row.slots, a.slots > 0 ? `${a.slotsUsed}/${a.slots}` : "–");
+    set(row.backlog, a.backlog === undefined ? "–" : String(a.backlog));
     if (row.tr.title !== a.description) row.tr.title = a.description;
   }
 

@@ -9,6 +9,12 @@ export const ROWS_PER_UPDATE = 25;
 /** Types a stored message can be redelivered as (what inspect's redelivery accepts, or a dead letter of one). */
 const REPLAYABLE = new Set(["direct", "handoff", "response"]);
 
+/** A message's envelope time in ms; one without a readable time sorts as heard now. */
+function timeOf(m: UiMessage): number {
+  const t = Date.parse(m.timestamp);
+  return Number.isFinite(t) ? t : Date.now();
+}
+
 /** What a feed row's buttons do. */
 export interface FeedActions {
   openThread(thread: string): void;
@@ -16,7 +22,7 @@ export interface FeedActions {
   replay(message: UiMessage): void;
 }
 
-/** The live traffic feed, newest first, bounded to {@link FEED_LIMIT} rows. */
+/** The live traffic feed, newest envelope timestamp first, bounded to {@link FEED_LIMIT} rows. */
 export class FeedView {
   readonly #body = byId<HTMLTableSectionElement>("feed-body");
   readonly #skipped = byId("feed-skipped");
@@ -35,17 +41,23 @@ export class FeedView {
     this.add(messages, 0, FEED_LIMIT);
   }
 
-  /** Adds messages (oldest first) at the top, drawing at most `limit` of them. */
+  /**
+   * Adds messages, each in its place by envelope timestamp (newest at the top), drawing at most `limit` of them.
+   * Messages arrive out of order (a notice stored before the response heard live): most land near the top, so
+   * one walk down from the top places a whole batch sorted newest first.
+   */
   add(messages: readonly UiMessage[], skipped: number, limit = ROWS_PER_UPDATE): void {
     const fresh = messages.slice(-limit);
     skipped += messages.length - fresh.length;
-    const frag = document.createDocumentFragment();
-    for (let i = fresh.length - 1; i >= 0; i--) {
-      const m = fresh[i]!;
+    const newestFirst = fresh.map((m) => ({ m, t: timeOf(m) })).sort((a, b) => b.t - a.t);
+    let cursor = this.#body.firstElementChild as HTMLTableRowElement | null;
+    for (const { m, t } of newestFirst) {
+      while (cursor && Number(cursor.dataset.t) > t) cursor = cursor.nextElementSibling as HTMLTableRowElement | null;
       this.#messages.set(m.id, m);
-      frag.append(this.#row(m));
+      const row = this.#row(m);
+      row.dataset.t = String(t);
+      this.#body.insertBefore(row, cursor);
     }
-    this.#body.prepend(frag);
     const rows = this.#body.rows;
     if (rows.length > FEED_LIMIT) {
       for (let i = FEED_LIMIT; i < rows.length; i++) this.#messages.delete(rows[i]!.dataset.id ?? "");

@@ -1,8 +1,9 @@
 import type { UiMessage, UiThread, UiThreadNode } from "../events.ts";
 import { call } from "./api.ts";
 import { byId, clock, el } from "./dom.ts";
+import { formatDuration, layoutTimeline } from "./timeline.ts";
 
-/** The conversation panel: a thread as a tree, with each envelope's JSON on demand. */
+/** The conversation panel: a timeline of who waited on whom, then the thread as a tree, with each envelope's JSON on demand. */
 export class ThreadView {
   readonly #panel = byId("thread");
   readonly #title = byId("thread-title");
@@ -21,7 +22,7 @@ export class ThreadView {
     try {
       const t = await call<UiThread>(`/api/threads/${encodeURIComponent(thread)}`);
       this.#nodes.clear();
-      this.#tree.replaceChildren(t.count === 0 ? el("p", { class: "muted" }, "no stored messages in this thread") : this.#list(t.roots));
+      this.#tree.replaceChildren(...(t.count === 0 ? [el("p", { class: "muted" }, "no stored messages in this thread")] : [timeline(t.roots), this.#list(t.roots)]));
     } catch (err) {
       this.#tree.replaceChildren(el("p", { class: "error" }, (err as Error).message));
     }
@@ -60,6 +61,31 @@ export class ThreadView {
       this.showError((err as Error).message);
     }
   }
+}
+
+/** The thread's waits as horizontal bars on one time axis: one row per wait, labelled "waiter → worker" and its length. */
+function timeline(roots: readonly UiThreadNode[]): HTMLElement {
+  const messages: UiMessage[] = [];
+  const walk = (nodes: readonly UiThreadNode[]) => nodes.forEach((n) => (messages.push(n.message), walk(n.replies)));
+  walk(roots);
+  const { spanMs, bars } = layoutTimeline(messages);
+  if (bars.length === 0) return el("div", { id: "timeline", class: "timeline muted" }, "nobody waited on anyone in this thread");
+  return el(
+    "div",
+    { id: "timeline", class: "timeline" },
+    el("div", { class: "axis muted" }, el("span", {}, "0"), el("span", {}, formatDuration(spanMs))),
+    ...bars.map((b) => {
+      const label = `${b.waiter} → ${b.worker}`;
+      const length = `${formatDuration(b.durationMs)}${b.open ? ", still waiting" : ""}`;
+      return el(
+        "div",
+        { class: "lane", "data-id": b.id, title: `${b.waiter} waited ${length} on ${b.worker} (${b.kind})` },
+        el("span", { class: "who" }, label),
+        el("span", { class: "track" }, el("span", { class: `bar ${b.kind}${b.open ? " open" : ""}`, style: `left:${b.leftPct.toFixed(2)}%;width:${b.widthPct.toFixed(2)}%` })),
+        el("span", { class: "len" }, length),
+      );
+    }),
+  );
 }
 
 /** The whole stored or heard message behind a feed row. */

@@ -1,0 +1,164 @@
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomFillSync, type KeyObject } from "node:crypto";
+import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { createCurve, fromCurveSeed, fromPublic } from "@nats-io/nkeys";
+import { base32Decode } from "./ed25519.ts";
+
+// NATS xkeys (`@nats-io/nkeys` createCurve/seal/open) without its pure-JavaScript nacl, which costs milliseconds per
+// message: X25519 through node:crypto (OpenSSL) and XSalsa20-Poly1305 from @noble/ciphers. The box key (nacl's
+// `beforenm`: HSalsa20 of the X25519 secret) is kept per pair of keys, so a message costs only the symmetric part.
+// The sealed bytes are nkeys' exactly: "xkv1", the 24-byte nonce, then nacl's box (16-byte tag, ciphertext).
+
+/** The version header nkeys writes before the nonce. */
+const XKV1 = Buffer.from("xkv1", "latin1");
+const NONCE_BYTES = 24;
+const TAG_BYTES = 16;
+/** DER prefixes around a raw 32-byte X25519 key (RFC 8410): PKCS#8 for the private scalar, SPKI for the public key. */
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+/** "expand 32-byte k" as little-endian words: the Salsa20 constant nacl's box uses in its HSalsa20 step. */
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+/** Box keys kept per owner key; peers past it are forgotten oldest first. */
+const MAX_PEERS = 10_000;
+
+/** Whether `key` looks like a curve public NKey (`X…`, 56 characters); {@link CurveKey} checks its checksum. */
+export function isCurvePublicKey(key: unknown): key is string {
+  return typeof key === "string" && /^X[A-Z2-7]{55}$/.test(key);
+}
+
+/** An X25519 key pair that seals to and opens from peers' curve public keys (`X…`), nkeys-compatible. */
+export class CurveKey {
+  /** The public NKey (`X…`) peers seal to. */
+  readonly publicKey: string;
+  readonly #private: KeyObject;
+  readonly #boxKeys = new Map<string, Uint8Array>();
+
+  // The public key is derived by OpenSSL and encoded here: nkeys' getPublicKey runs a pure-JavaScript scalar
+  // multiplication (milliseconds), paid by every agent at start.
+  private constructor(privateKey: KeyObject) {
+    this.#private = privateKey;
+    const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
+    this.publicKey = encodeCurvePublic(raw);
+  }
+
+  /** The key of a curve seed (`SX…`), as `natter auth` writes it. */
+  static fromSeed(seed: Uint8Array): CurveKey {
+    // The encoded private key is prefix(1) + the 32-byte scalar + crc(2).
+    const raw = base32Decode(new TextDecoder().decode(fromCurveSeed(seed).getPrivateKey())).subarray(1, 33);
+    return new CurveKey(createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: "der", type: "pkcs8" }));
+  }
+
+  /** A fresh key pair with its seed text (`SX…`), to keep in a file. */
+  static generate(): { key: CurveKey; seed: Uint8Array } {
+    const seed = createCurve().getSeed();
+    return { key: CurveKey.fromSeed(seed), seed };
+  }
+
+  /** A fresh key pair for this process only (no seed to keep): made by OpenSSL, in microseconds. */
+  static ephemeral(): CurveKey {
+    return new CurveKey(generateKeyPairSync("x25519").privateKey);
+  }
+
+  /** `message` sealed for `recipient` (`X…`): "xkv1", nonce, box. `nonce` is random unless given (tests). */
+  seal(message: Uint8Array, recipient: string, nonce: Uint8Array = randomNonce()): Uint8Array {
+    if (nonce.length !== NONCE_BYTES) throw new Error(`xkeys: the nonce must be ${NONCE_BYTES} bytes`);
+    const box = xsalsa20poly1305(this.#boxKey(recipient), nonce).encrypt(message);
+    const out = Buffer.allocUnsafe(XKV1.length + NONCE_BYTES + box.length);
+    XKV1.copy(out, 0);
+    out.set(nonce, XKV1.length);
+    out.set(box, XKV1.length + NONCE_BYTES);
+    return out;
+  }
+
+  /** What `sender` (`X…`) sealed for this key; throws when it is not xkv1, was tampered with, or is for another key. */
+  open(sealed: Uint8Array, sender: string): Uint8Array {
+    if (sealed.length < XKV1.length + NONCE_BYTES + TAG_BYTES || !XKV1.equals(sealed.subarray(0, XKV1.length))) throw new Error("xkeys: not an xkv1 sealed message");
+    const nonce = sealed.subarray(XKV1.length, XKV1.length + NONCE_BYTES);
+    try {
+      return xsalsa20poly1305(this.#boxKey(sender), nonce).decrypt(sealed.subarray(XKV1.length + NONCE_BYTES));
+    } catch (cause) {
+      throw new Error("xkeys: the box does not open with these keys (tampered, or sealed for another key)", { cause });
+    }
+  }
+
+  #boxKey(peer: string): Uint8Array {
+    let key = this.#boxKeys.get(peer);
+    if (key) return key;
+    fromPublic(peer); // checks the prefix and checksum; throws on a malformed key
+    if (!peer.startsWith("X")) throw new Error(`xkeys: ${peer.slice(0, 8)}… is not a curve public key`);
+    const raw = base32Decode(peer).subarray(1, 33);
+    const shared = diffieHellman({ privateKey: this.#private, publicKey: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" }) });
+    key = boxKey(shared);
+    if (this.#boxKeys.size >= MAX_PEERS) this.#boxKeys.delete(this.#boxKeys.keys().next().value!);
+    this.#boxKeys.set(peer, key);
+    return key;
+  }
+}
+
+/** NKey prefix byte of curve keys: 23 << 3, which base32 writes as `X`. */
+const CURVE_PREFIX = 23 << 3;
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** The public NKey (`X…`) of a raw X25519 public key: prefix, key, CRC-16/XMODEM little-endian, base32. */
+function encodeCurvePublic(raw: Uint8Array): string {
+  const body = Buffer.concat([Buffer.of(CURVE_PREFIX), raw]);
+  const crc = crc16(body);
+  const bytes = Buffer.concat([body, Buffer.of(crc & 0xff, crc >>> 8)]);
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(value >>> bits) & 31];
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** Random bytes drawn from the CSPRNG in blocks: one call per 1,024 nonces instead of one per message. */
+const noncePool = Buffer.alloc(NONCE_BYTES * 1024);
+let nonceAt = noncePool.length;
+
+/** 24 fresh random bytes; each is used once. */
+function randomNonce(): Uint8Array {
+  if (nonceAt === noncePool.length) {
+    randomFillSync(noncePool);
+    nonceAt = 0;
+  }
+  const nonce = Uint8Array.prototype.slice.call(noncePool, nonceAt, nonceAt + NONCE_BYTES);
+  nonceAt += NONCE_BYTES;
+  return nonce;
+}
+
+/** nacl's `crypto_box_beforenm` from the X25519 secret: HSalsa20 with a zero input. */
+function boxKey(shared: Uint8Array): Uint8Array {
+  const out = new Uint32Array(8);
+  hsalsa(SIGMA, words(shared), new Uint32Array(4), out);
+  return words32ToBytes(out);
+}
+
+function words(bytes: Uint8Array): Uint32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
+}
+
+function words32ToBytes(w: Uint32Array): Uint8Array {
+  const out = new Uint8Array(w.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < w.length; i++) view.setUint32(i * 4, w[i]!, true);
+  return out;
+}
