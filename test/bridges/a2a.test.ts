@@ -181,6 +181,11 @@ test("a2a: bad input gets a JSON-RPC error and the right HTTP status, and the br
     assert.equal(r.status, status, what);
     assert.equal(r.body.error?.code, code, `${what}: ${r.body.error?.message}`);
   }
+  // Chunked, so no Content-Length tells the size up front.
+  const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+  const chunked = new ReadableStream<Uint8Array>({ start: (c) => (Array.from({ length: 40 }, () => c.enqueue(chunk)), c.close()) });
+  const big = await fetch(`${bridge.url}/agents/Echo`, { method: "POST", headers: { "content-type": "application/json" }, body: chunked, duplex: "half" } as RequestInit);
+  assert.equal(big.status, 413, "oversized chunked body");
   assert.equal(textOf(await (await client("Echo")).sendMessage(request("still here"))), "echo: still here");
 });
 

@@ -126,9 +126,11 @@ function createRoutes(deps: RpcDeps, registry: RegistryView, base: () => string,
     const name = c.req.param("name") ?? "";
     const problem = agentNameProblem(name);
     if (problem) return rpcReply(c, null, { code: RPC_ERRORS.invalidRequest, message: `invalid agent name in path: ${problem}` }, 400);
+    const text = await readBody(c, maxSize);
+    if (text === undefined) return (c.header("Connection", "close"), rpcReply(c, null, { code: RPC_ERRORS.invalidRequest, message: `request body is over ${maxSize} bytes` }, 413));
     let body: unknown;
     try {
-      body = JSON.parse(await c.req.text());
+      body = JSON.parse(text);
     } catch {
       return rpcReply(c, null, { code: RPC_ERRORS.parse, message: "parse error: the body is not JSON" }, 400);
     }
@@ -170,4 +172,19 @@ function rpcReply(c: HonoContext, id: string | number | null, error: RpcError, s
 function idOf(body: unknown): string | number | null {
   const id = typeof body === "object" && body !== null ? (body as { id?: unknown }).id : undefined;
   return typeof id === "string" || typeof id === "number" ? id : null;
+}
+
+/** The request body as text, or undefined past `maxBytes`; read from Node's request when there is one (a Web stream over it costs a round of copies). */
+async function readBody(c: HonoContext, maxBytes: number): Promise<string | undefined> {
+  const incoming = (c.env as { incoming?: NodeJS.ReadableStream } | undefined)?.incoming;
+  if (!incoming) return c.req.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length;
+    // bodyLimit has already refused a declared length over the limit; this catches a chunked body.
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
