@@ -1,6 +1,7 @@
 // Entry of a bench peer process (forked by peer.ts): runs one role, reports ready over IPC, stops on request.
 import { connect } from "@nats-io/transport-node";
 import { defineAgent, loadConfig, startHost } from "../../src/index.ts";
+import { startA2aBridge } from "../../src/bridges/index.ts";
 import { startA2aServer } from "./a2a-server.ts";
 import type { PeerReady, PeerRole } from "./peer.ts";
 import { startScalePeer } from "./scale-peer.ts";
@@ -48,6 +49,11 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
     return { data: {}, stop: async () => (await host.stop(), await nc.drain()) };
   },
   "a2a-server": async () => startA2aServer(),
+  // `natter a2a`: A2A clients reach the natter-echo peer's agent through it.
+  "a2a-bridge": async () => {
+    const bridge = await startA2aBridge({ config: loadConfig(), port: 0 });
+    return { data: { url: bridge.url }, stop: () => bridge.close() };
+  },
   "scale-raw": async (url, args) => startScalePeer("raw", url, Number(args.agents)),
   "scale-natter": async (url, args) => startScalePeer("natter", url, Number(args.agents)),
 };

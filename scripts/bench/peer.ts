@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** What a peer process runs; see peer-main.ts. */
-export type PeerRole = "raw-echo" | "raw-json-echo" | "natter-echo" | "natter-sink" | "a2a-server" | "scale-raw" | "scale-natter";
+export type PeerRole = "raw-echo" | "raw-json-echo" | "natter-echo" | "natter-sink" | "a2a-server" | "a2a-bridge" | "scale-raw" | "scale-natter";
 
 /** What a peer reports once it is ready: free-form figures (ports, timings, memory). */
 export type PeerReady = Record<string, number | string>;

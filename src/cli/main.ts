@@ -4,6 +4,7 @@ import { EXIT, EXIT_HELP } from "./args.ts";
 import { EXIT_BY_CODE } from "./exit-codes.ts";
 import type { Command } from "./command.ts";
 import { agentsCommand } from "./commands/agents.ts";
+import { a2aCommand } from "./commands/a2a.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { tailCommand } from "./commands/tail.ts";
 import { askCommand, broadcastCommand, cancelCommand, sendCommand } from "./commands/talk.ts";
@@ -25,7 +26,7 @@ const uiCommand: Command = { name: "ui", summary: "serve the web console (agents
 
 const authCommand: Command = { name: "auth", summary: "write per-agent users, permissions and keys for a secured nats-server", help: AUTH_USAGE, run: (argv) => runAuthCommand(argv) };
 
-const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand, streamsCommand, mcpCommand];
+const COMMANDS: readonly Command[] = [runCommand, initCommand, agentsCommand, replayCommand, tailCommand, threadCommand, sendCommand, askCommand, broadcastCommand, cancelCommand, uiCommand, authCommand, streamsCommand, mcpCommand, a2aCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -147,8 +147,8 @@ test("package: plain node imports it and runs the CLI without tsx, and the main 
   const loaded = await sh(app, process.execPath, ["--import", RECORD_IMPORTS, "--input-type=module", "-e", 'await import("natter")']);
   const modules = loaded.stdout.split("\n").filter(Boolean);
   assert.ok(modules.some((m) => m.includes("/natter/dist/index.js")), "the hook saw natter load");
-  assert.deepEqual(modules.filter((m) => /node_modules\/(hono|@hono|openai|@modelcontextprotocol|prom-client)\//.test(m)), []);
-  for (const sub of ["natter/protocol", "natter/transport", "natter/inspect", "natter/llm", "natter/console", "natter/security", "natter/testing"]) {
+  assert.deepEqual(modules.filter((m) => /node_modules\/(hono|@hono|openai|@modelcontextprotocol|prom-client|@a2a-js)\//.test(m)), []);
+  for (const sub of ["natter/protocol", "natter/transport", "natter/inspect", "natter/llm", "natter/console", "natter/security", "natter/testing", "natter/bridges"]) {
     const r = await sh(app, process.execPath, ["-e", `import(${JSON.stringify(sub)}).then(m => console.log(Object.keys(m).length))`]);
     assert.ok(Number(r.stdout) > 0, `${sub}: ${r.stderr}`);
   }

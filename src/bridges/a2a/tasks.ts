@@ -1,0 +1,67 @@
+import { TASK_STATE, agentMessage, type TaskState } from "./wire.ts";
+
+/** One A2A task: a natter request made for a streamed or non-blocking call. */
+export interface BridgeTask {
+  readonly id: string;
+  /** The agent asked. */
+  readonly agent: string;
+  /** The natter thread. */
+  readonly contextId: string;
+  state: TaskState;
+  /** The latest status text (a progress step, the answer or the failure) and the id of its message. */
+  status?: { messageId: string; text: string };
+  timestamp: string;
+  /** Aborts the bridge's wait for the answer (cancel, client gone). */
+  readonly abort: AbortController;
+}
+
+/** Tasks kept at once; the oldest are dropped past it. */
+const MAX_TASKS = 10_000;
+
+/** Tasks by id, in memory, oldest dropped first: GetTask and CancelTask find them here. */
+export class TaskStore {
+  readonly #tasks = new Map<string, BridgeTask>();
+
+  create(id: string, agent: string, contextId: string): BridgeTask {
+    const task: BridgeTask = { id, agent, contextId, state: TASK_STATE.working, timestamp: new Date().toISOString(), abort: new AbortController() };
+    this.#tasks.set(id, task);
+    if (this.#tasks.size > MAX_TASKS) this.#tasks.delete(this.#tasks.keys().next().value!);
+    return task;
+  }
+
+  /** The task `id` of `agent`, or undefined. */
+  get(agent: string, id: string): BridgeTask | undefined {
+    const task = this.#tasks.get(id);
+    return task?.agent === agent ? task : undefined;
+  }
+
+  /** Moves `task` to `state` with `status`, unless it already ended (a cancel wins over a late answer). */
+  update(task: BridgeTask, state: TaskState, status?: BridgeTask["status"]): boolean {
+    if (isFinal(task.state)) return false;
+    task.state = state;
+    if (status) task.status = status;
+    task.timestamp = new Date().toISOString();
+    return true;
+  }
+}
+
+/** Whether a task in `state` has ended. */
+export function isFinal(state: TaskState): boolean {
+  return state !== TASK_STATE.working;
+}
+
+/** The A2A TaskStatus of `task`. */
+export function taskStatus(task: BridgeTask): Record<string, unknown> {
+  const message = task.status ? agentMessage(task.status.messageId, task.status.text, task.contextId, task.id) : undefined;
+  return { state: task.state, ...(message ? { message } : {}), timestamp: task.timestamp };
+}
+
+/** The A2A Task JSON of `task`. */
+export function taskJson(task: BridgeTask): Record<string, unknown> {
+  return { id: task.id, contextId: task.contextId, status: taskStatus(task) };
+}
+
+/** The A2A TaskStatusUpdateEvent JSON of `task`. */
+export function statusUpdate(task: BridgeTask): Record<string, unknown> {
+  return { taskId: task.id, contextId: task.contextId, status: taskStatus(task) };
+}
