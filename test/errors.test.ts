@@ -38,6 +38,7 @@ test("errors: the wire codes are the ones agents already send", () => {
     "no_handler",
     "overloaded",
     "rate_limited",
+    "sealed_unreadable",
     "too_large",
     "unverified",
   ]);

@@ -7,7 +7,8 @@ import { ConfigError } from "../../src/errors.ts";
 
 const run = promisify(execFile);
 
-test("bench: --quick --json produces every row, each with a natter figure and a baseline", { timeout: 120_000 }, async () => {
+// Eight cases, each starting its own peer processes: about a minute on a quiet machine, three and more on a loaded one.
+test("bench: --quick --json produces every row, each with a natter figure and a baseline", { timeout: 360_000 }, async () => {
   const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--quick", "--json", "--agents", "50"], {
     cwd: new URL("../../", import.meta.url),
     maxBuffer: 10 * 1024 * 1024,
