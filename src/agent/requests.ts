@@ -86,7 +86,9 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg, span: Sp
       () => {
         // It may have waited for a slot past its deadline: then it never starts.
         if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
-        return runInSpan(span, () => handler(request, context.bind(request, run, extra, span)));
+        const ctx = context.bind(request, run, extra, span);
+        // Untraced, no closure: this is every request.
+        return span ? runInSpan(span, () => handler(request, ctx)) : handler(request, ctx);
       },
       request,
       "queue",

@@ -282,7 +282,8 @@ export class AgentRuntime implements ContextOwner {
   #runLive(envelope: Envelope, handler: Handler, msg: Received): Promise<void> {
     const span = startProcess(msg, envelope, this.name);
     const running = cancellable(this.signal, deadlineOf(envelope), async (run) => {
-      await runInSpan(span, () => handler(envelope, this.context.bind(envelope, run, undefined, span)));
+      const ctx = this.context.bind(envelope, run, undefined, span);
+      await (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx));
     });
     if (!span) return running;
     return running.then(

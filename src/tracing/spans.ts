@@ -97,8 +97,8 @@ export function spanContext(span: Span): Context {
  * Runs a handler: with `span` active when a context manager is registered, so what the handler's own instrumented code
  * starts (an HTTP client's span, `tracer.startActiveSpan`) is a child of the handler run; else just calls it.
  */
-export function runInSpan<T>(span: Span | undefined, handler: () => T): T {
-  if (!span || !contextManagerActive()) return handler();
+export function runInSpan<T>(span: Span, handler: () => T): T {
+  if (!contextManagerActive()) return handler();
   return context.with(spanContext(span), handler);
 }
 
