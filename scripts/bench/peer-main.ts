@@ -37,13 +37,15 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
     const host = await startHost({ agents: [echo], config: loadConfig() });
     return { data: {}, stop: () => host.stop() };
   },
-  // An agent whose handler tells `bench.handled.{name}` of each message (core NATS, nothing stored), traced or not.
+  // An agent whose handler tells `bench.handled.{name}` of each message (core NATS, nothing stored), traced or not;
+  // with `echo`, the host also runs an echo agent of that name (one process per configuration in case 8).
   "natter-sink": async (url, args) => {
     benchTracing().set(tracingMode(args.tracing));
     const name = String(args.name);
     const nc = await connect({ servers: url, name: "bench-sink-reporter" });
     const sink = defineAgent({ name, onMessage: () => nc.publish(`bench.handled.${name}`) });
-    const host = await startHost({ agents: [sink], config: loadConfig() });
+    const echo = args.echo === undefined ? [] : [defineAgent({ name: String(args.echo), onRequest: (msg) => msg.content })];
+    const host = await startHost({ agents: [sink, ...echo], config: loadConfig() });
     return { data: {}, stop: async () => (await host.stop(), await nc.drain()) };
   },
   "a2a-server": async () => startA2aServer(),

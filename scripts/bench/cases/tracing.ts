@@ -31,14 +31,15 @@ const agentName = (role: string, mode: TracingMode) => `BenchTrace${role}${mode 
  */
 export async function tracingCase(ctx: BenchContext): Promise<Row[]> {
   ctx.progress("tracing off vs on (with and without a context manager)");
-  const echo = {} as Record<TracingMode, Peer>;
-  const sink = {} as Record<TracingMode, Peer>;
+  // One host process per configuration, running its echo and its sink: the two are measured one after the other.
+  const hosts = {} as Record<TracingMode, Peer>;
   await Promise.all(
-    TRACING_MODES.flatMap((mode) => [
-      spawnPeer("natter-echo", ctx.url, { name: agentName("Echo", mode), tracing: mode }).then((p) => (echo[mode] = p)),
-      spawnPeer("natter-sink", ctx.url, { name: agentName("Sink", mode), tracing: mode }).then((p) => (sink[mode] = p)),
-    ]),
+    TRACING_MODES.map((mode) =>
+      spawnPeer("natter-sink", ctx.url, { name: agentName("Sink", mode), echo: agentName("Echo", mode), tracing: mode }).then((p) => (hosts[mode] = p)),
+    ),
   );
+  const echo = hosts;
+  const sink = hosts;
   const tracing = benchTracing();
   const nc = await connect({ servers: ctx.url, name: "bench-trace-counter" });
   const client = await connectClient({ name: "bench-tracer", config: ctx.config, logger: ctx.logger });
@@ -100,7 +101,7 @@ export async function tracingCase(ctx: BenchContext): Promise<Row[]> {
     tracing.set("off");
     await client.close();
     await nc.drain();
-    await Promise.all(Object.values(echo).concat(Object.values(sink)).map((peer) => peer.stop()));
+    await Promise.all(Object.values(hosts).map((peer) => peer.stop()));
   }
 
   /** Milliseconds until the sink handled `count` messages sent WINDOW at a time, without completion notices. */
