@@ -5,7 +5,7 @@ import { startA2aBridge } from "../../src/bridges/index.ts";
 import { startA2aServer } from "./a2a-server.ts";
 import type { PeerReady, PeerRole } from "./peer.ts";
 import { startScalePeer } from "./scale-peer.ts";
-import { benchTracing } from "./tracing.ts";
+import { benchTracing, TRACING_MODES, type TracingMode } from "./tracing.ts";
 import { RAW_ECHO_SUBJECT, RAW_JSON_ECHO_SUBJECT, NATTER_ECHO_AGENT } from "./names.ts";
 
 type Stop = () => Promise<unknown>;
@@ -31,21 +31,22 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
     await nc.flush();
     return { data: {}, stop: () => nc.drain() };
   },
-  // With `traced`, an OpenTelemetry SDK is registered (see tracing.ts): the host then traces every hop.
+  // With `tracing` (a mode of tracing.ts), an OpenTelemetry SDK and/or context manager is registered first.
   "natter-echo": async (_url, args) => {
-    if (args.traced) benchTracing().on();
+    benchTracing().set(tracingMode(args.tracing));
     const echo = defineAgent({ name: String(args.name ?? NATTER_ECHO_AGENT), onRequest: (msg) => msg.content });
     const host = await startHost({ agents: [echo], config: loadConfig() });
     return { data: {}, stop: () => host.stop() };
   },
-  // An agent whose handler tells `bench.handled.{name}` of each message (core NATS, nothing stored), traced or not.
+  // An agent whose handler tells `bench.handled.{name}` of each message (core NATS, nothing stored), traced or not;
+  // with `echo`, the host also runs an echo agent of that name (one process per configuration in case 8).
   "natter-sink": async (url, args) => {
-    const tracing = benchTracing();
-    if (args.traced) tracing.on();
+    benchTracing().set(tracingMode(args.tracing));
     const name = String(args.name);
     const nc = await connect({ servers: url, name: "bench-sink-reporter" });
     const sink = defineAgent({ name, onMessage: () => nc.publish(`bench.handled.${name}`) });
-    const host = await startHost({ agents: [sink], config: loadConfig() });
+    const echo = args.echo === undefined ? [] : [defineAgent({ name: String(args.echo), onRequest: (msg) => msg.content })];
+    const host = await startHost({ agents: [sink, ...echo], config: loadConfig() });
     return { data: {}, stop: async () => (await host.stop(), await nc.drain()) };
   },
   "a2a-server": async () => startA2aServer(),
@@ -57,6 +58,13 @@ const ROLES: Record<PeerRole, (url: string, args: Record<string, string | number
   "scale-raw": async (url, args) => startScalePeer("raw", url, Number(args.agents)),
   "scale-natter": async (url, args) => startScalePeer("natter", url, Number(args.agents)),
 };
+
+function tracingMode(value: string | number | undefined): TracingMode {
+  if (value === undefined) return "off";
+  const mode = TRACING_MODES.find((m) => m === value);
+  if (!mode) throw new Error(`bench peer: tracing must be one of ${TRACING_MODES.join(", ")}, got ${JSON.stringify(value)}`);
+  return mode;
+}
 
 async function main(): Promise<void> {
   const [role, rawArgs] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import type { Cancellation } from "./cancellation.ts";
 import { deadlineError, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
 import type { Context as TraceContext, Span } from "@opentelemetry/api";
-import { failSpan, remoteParent, spanContext, startProcess } from "../tracing/spans.ts";
+import { failSpan, remoteParent, runInSpan, spanContext, startProcess } from "../tracing/spans.ts";
 
 /** Notice failures worth retrying: the stream or the connection is away for now (not a refusal that stays). */
 const PERMANENT_NOTICE_FAILURES: ReadonlySet<ErrorCode> = new Set([LOCAL_ERROR_CODES.permissionDenied, ERROR_CODES.tooLarge]);
@@ -171,13 +171,13 @@ export class Deliveries implements MailboxHandlers {
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = definition.onMessage;
       if (!handler) return this.#unhandled(delivery);
-      const result = await slots.run(() => unlessExpired(envelope, () => handler(envelope, ctx)), envelope, "wait");
+      const result = await slots.run(() => unlessExpired(envelope, () => (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx))), envelope, "wait");
       return this.#tell(envelope, typeof result === "string" ? result : "done", {}, span);
     }
     if (envelope.type === "response") {
       const handler = definition.onResponse;
       if (!handler) return this.#unhandled(delivery);
-      await slots.run(() => unlessExpired(envelope, () => handler(envelope, ctx)), envelope, "wait");
+      await slots.run(() => unlessExpired(envelope, () => (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx))), envelope, "wait");
       return {};
     }
     return this.#unhandled(delivery);

@@ -10,6 +10,7 @@ import { MAX_TIMER_MS } from "../transport/bounded.ts";
 import { deadlineError, msToDeadline, pastDeadline } from "./deadline.ts";
 import type { RuntimeParts } from "./parts.ts";
 import type { Span } from "@opentelemetry/api";
+import { runInSpan } from "../tracing/spans.ts";
 
 /** Answers the agent's requests in its queue group: screened, cancellable by thread, within the handler slots. */
 export function serveAgentRequests(parts: RuntimeParts): Subscription {
@@ -85,7 +86,9 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg, span: Sp
       () => {
         // It may have waited for a slot past its deadline: then it never starts.
         if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
-        return handler(request, context.bind(request, run, extra, span));
+        const ctx = context.bind(request, run, extra, span);
+        // Untraced, no closure: this is every request.
+        return span ? runInSpan(span, () => handler(request, ctx)) : handler(request, ctx);
       },
       request,
       "queue",

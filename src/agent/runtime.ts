@@ -29,7 +29,7 @@ import { createScreens } from "./screening.ts";
 import { HandlerSlots } from "./slots.ts";
 import { ThreadCancellation } from "./threads.ts";
 import { fitWindowToSwarm } from "./window.ts";
-import { failSpan, startProcess, type Received } from "../tracing/spans.ts";
+import { failSpan, runInSpan, startProcess, type Received } from "../tracing/spans.ts";
 
 /** What the host shares with the runtimes on one connection. */
 export interface RuntimeShared {
@@ -282,7 +282,8 @@ export class AgentRuntime implements ContextOwner {
   #runLive(envelope: Envelope, handler: Handler, msg: Received): Promise<void> {
     const span = startProcess(msg, envelope, this.name);
     const running = cancellable(this.signal, deadlineOf(envelope), async (run) => {
-      await handler(envelope, this.context.bind(envelope, run, undefined, span));
+      const ctx = this.context.bind(envelope, run, undefined, span);
+      await (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx));
     });
     if (!span) return running;
     return running.then(

@@ -2,7 +2,7 @@ import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from "@opentelemetry/api";
 import type { Envelope } from "../protocol/envelope.ts";
 import { TRACE_HEADERS } from "../protocol/headers.ts";
-import { activeTracer } from "./tracer.ts";
+import { activeTracer, contextManagerActive } from "./tracer.ts";
 import { formatTraceparent, parseTraceparent } from "./w3c.ts";
 
 /** What a span needs of the envelope it carries. */
@@ -91,6 +91,15 @@ export function injectSpan(span: Span, into?: MsgHdrs): MsgHdrs {
 /** The context whose active span is `span`: the parent of what a handler sends. */
 export function spanContext(span: Span): Context {
   return trace.setSpan(ROOT_CONTEXT, span);
+}
+
+/**
+ * Runs a handler: with `span` active when a context manager is registered, so what the handler's own instrumented code
+ * starts (an HTTP client's span, `tracer.startActiveSpan`) is a child of the handler run; else just calls it.
+ */
+export function runInSpan<T>(span: Span, handler: () => T): T {
+  if (!contextManagerActive()) return handler();
+  return context.with(spanContext(span), handler);
 }
 
 /** Marks `span` failed with `err`. */

@@ -14,6 +14,7 @@ trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new Sim
 let srv: TestServer;
 let host: Host;
 let client: Client;
+const seenActive: { what: string; spanId: string | undefined }[] = [];
 
 before(async () => {
   srv = await startServer();
@@ -28,7 +29,23 @@ before(async () => {
       return `done ${msg.content}`;
     },
   });
-  host = await startHost({ agents: [listener], config });
+  // A handler whose own code is instrumented: its spans must be children of the handler run (the ALS manager is registered).
+  const userTracer = trace.getTracer("user-code");
+  const nested = async (what: string) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    seenActive.push({ what, spanId: trace.getActiveSpan()?.spanContext().spanId });
+    await userTracer.startActiveSpan(`user ${what}`, async (span) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      span.end();
+    });
+  };
+  const worker = defineAgent({
+    name: "Instrumented",
+    onRequest: async (msg) => (await nested("request"), msg.content),
+    onMessage: async () => nested("direct"),
+    onBroadcast: async (msg) => (msg.content === "instrumented" ? nested("broadcast") : undefined),
+  });
+  host = await startHost({ agents: [listener, worker], config });
   client = await connectClient({ name: "tester", config });
 });
 
@@ -68,4 +85,21 @@ test("tracing: a streamed request's progress is sent from its handler run, and t
   assert.equal(run.parentSpanContext?.spanId, id(spans.find(ofMessage(streamed.id, "send request"))!));
   const progress = spans.find((s) => s.name === "send progress" && s.attributes["natter.to"] === "tester")!;
   assert.equal(progress.parentSpanContext?.spanId, id(run));
+});
+
+test("tracing: with a context manager registered, a handler's own spans and trace.getActiveSpan() see the handler run as parent", async () => {
+  const asked = await client.requestFromAgent("Instrumented", "q", { timeoutMs: 10_000 });
+  const sent = await client.sendDirectMessage("Instrumented", "work", {}, { notify: false });
+  const heard = await client.broadcastMessage("instrumented");
+  const byKind = { request: asked.inReplyTo!, direct: sent.envelope.id, broadcast: heard.envelope.id };
+  for (const [kind, messageId] of Object.entries(byKind)) {
+    const [run, mine] = await eventually(`the ${kind} handler's spans`, async () => {
+      const spans = exporter.getFinishedSpans();
+      const r = spans.find((s) => ofMessage(messageId, `process ${kind}`)(s) && s.attributes["natter.agent"] === "Instrumented");
+      const m = r && spans.find((s) => s.name === `user ${kind}` && s.parentSpanContext?.spanId === id(r));
+      return r && m ? [r, m] : undefined;
+    });
+    assert.equal(mine.spanContext().traceId, run.spanContext().traceId, `${kind}: the handler's span is in the message's trace`);
+    assert.equal(seenActive.find((s) => s.what === kind)?.spanId, id(run), `${kind}: trace.getActiveSpan() in the handler is its run`);
+  }
 });
