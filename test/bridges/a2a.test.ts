@@ -227,3 +227,25 @@ test("a2a: the CLI serves the agents (natter a2a) and runs a remote A2A agent (n
     assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
   }
 });
+
+test("a2a: a streamed request that fails at once ends its stream failed and leaves no progress consumer behind", async () => {
+  // No onRequest: every request is refused as soon as it arrives, before or while the bridge opens its progress reader.
+  const host = await b.host(defineAgent({ name: "Mute", onMessage: () => undefined }));
+  try {
+    const consumers = async () => (await b.client.bus.jsm.streams.info(b.config.stream)).state.consumer_count;
+    const before = await consumers();
+    const a2a = await client("Mute");
+    for (let i = 0; i < 10; i++) {
+      let last: StreamResponse | undefined;
+      const read = (async () => {
+        for await (const e of a2a.sendMessageStream(request(`x${i}`))) last = e;
+      })();
+      const ended = await Promise.race([read.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000).unref())]);
+      assert.ok(ended, `stream ${i} never ended`);
+      assert.equal(last?.payload?.$case === "statusUpdate" && last.payload.value.status?.state, TaskState.TASK_STATE_FAILED);
+    }
+    await eventually("the progress consumers are gone", async () => (await consumers()) <= before);
+  } finally {
+    await host.stop();
+  }
+});
