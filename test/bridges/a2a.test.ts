@@ -249,3 +249,23 @@ test("a2a: a streamed request that fails at once ends its stream failed and leav
     await host.stop();
   }
 });
+
+test("a2a: a remote task that stops for input fails the request at once with its question; one natter gives up on is cancelled remotely", async () => {
+  const remote = await startRemoteA2a({ name: "Asker", skill: "ask", prefix: "" });
+  const host = await b.host(await defineA2AProxy({ url: remote.url, timeoutMs: 1500 }));
+  try {
+    const t0 = Date.now();
+    await assert.rejects(b.client.requestFromAgent("Asker", "ask: translate", { timeoutMs: 20_000 }), (err: unknown) => {
+      assert.ok(err instanceof NatterError, String(err));
+      assert.equal(err.code, "handler_error", err.message);
+      assert.match(err.message, /needs more input: which language\?/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms: it waited for the proxy's timeout`);
+    await assert.rejects(b.client.requestFromAgent("Asker", "hold: forever", { timeoutMs: 20_000 }), (err: unknown) => err instanceof NatterError && err.code === "timeout");
+    for (const text of ["ask: translate", "hold: forever"]) await eventually(`the remote task of "${text}" is cancelled`, async () => (await remote.taskState(text)) === TaskState.TASK_STATE_CANCELED);
+  } finally {
+    await host.stop();
+    await remote.stop();
+  }
+});
