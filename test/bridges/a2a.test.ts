@@ -269,3 +269,26 @@ test("a2a: a remote task that stops for input fails the request at once with its
     await remote.stop();
   }
 });
+
+test("a2a: closing the bridge ends its open streams and leaves no progress consumer behind", async () => {
+  const host = await b.host(defineAgent({ name: "Hang", onRequest: (_m, ctx) => new Promise<string>((resolve) => ctx.signal.addEventListener("abort", () => resolve("stopped"), { once: true })) }));
+  const consumers = async () => (await b.client.bus.jsm.streams.info(b.config.stream)).state.consumer_count;
+  const before = await consumers();
+  const own = await startA2aBridge({ config: b.config, port: 0 });
+  let open = true;
+  try {
+    const stream = (await new ClientFactory().createFromUrl(`${own.url}/agents/Hang/`)).sendMessageStream(request("wait"));
+    assert.equal((await stream.next()).value?.payload?.$case, "task");
+    await eventually("the stream reads its progress", async () => (await consumers()) > before);
+    await own.close();
+    open = false;
+    // The connection is gone: the stream ends, with or without an error.
+    await (async () => {
+      for await (const _ of { [Symbol.asyncIterator]: () => stream }) void _;
+    })().catch(() => undefined);
+    await eventually("the progress consumer is gone", async () => (await consumers()) <= before);
+  } finally {
+    if (open) await own.close();
+    await host.stop();
+  }
+});

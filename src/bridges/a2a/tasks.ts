@@ -1,3 +1,4 @@
+import { within } from "../../transport/bounded.ts";
 import { TASK_STATE, agentMessage, type TaskState } from "./wire.ts";
 
 /** One A2A task: a natter request made for a streamed or non-blocking call. */
@@ -21,6 +22,21 @@ const MAX_TASKS = 10_000;
 /** Tasks by id, in memory, oldest dropped first: GetTask and CancelTask find them here. */
 export class TaskStore {
   readonly #tasks = new Map<string, BridgeTask>();
+  /** The runs following a task's answer: each holds a progress consumer until it ends. */
+  readonly #running = new Set<Promise<void>>();
+
+  /** Keeps `run` until it settles, for {@link stop} to wait on. */
+  track(run: Promise<void>): Promise<void> {
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  /** Stops waiting on every working task and gives their runs up to `ms` to end (and free their consumers). */
+  async stop(ms: number): Promise<void> {
+    for (const task of this.#tasks.values()) if (!isFinal(task.state)) task.abort.abort(new Error("the A2A bridge stopped"));
+    await within(Promise.allSettled([...this.#running]), ms);
+  }
 
   create(id: string, agent: string, contextId: string): BridgeTask {
     const task: BridgeTask = { id, agent, contextId, state: TASK_STATE.working, timestamp: new Date().toISOString(), abort: new AbortController() };
