@@ -6,6 +6,8 @@ import { defineAgent, NatterError } from "../../src/index.ts";
 import { defineA2AProxy, startA2aBridge, type RunningA2aBridge } from "../../src/bridges/index.ts";
 import { a2aMessage } from "../../scripts/bench/a2a-server.ts";
 import { startRemoteA2a } from "../helpers/a2a-remote.ts";
+import { TaskStore } from "../../src/bridges/a2a/tasks.ts";
+import { TASK_STATE } from "../../src/bridges/a2a/wire.ts";
 import { finished, firstLine, natter, spawnNatter } from "../cli/run-natter.ts";
 import { eventually, gate, setup, type Bench } from "../helpers/in-process.ts";
 
@@ -291,4 +293,17 @@ test("a2a: closing the bridge ends its open streams and leaves no progress consu
     if (open) await own.close();
     await host.stop();
   }
+});
+
+test("a2a: the task store drops its oldest tasks past its bounds on count and on answer text", () => {
+  const store = new TaskStore({ maxTasks: 3, maxTextChars: 1000 });
+  const ids = Array.from({ length: 4 }, (_, i) => store.create(`t${i}`, "Echo", "c").id);
+  assert.deepEqual(ids.map((id) => store.get("Echo", id) !== undefined), [false, true, true, true]);
+  for (const id of ids.slice(1)) store.update(store.get("Echo", id)!, TASK_STATE.completed, { messageId: `m-${id}`, text: "x".repeat(400) });
+  // 1200 characters of answers: the oldest goes, the two newest (800) stay.
+  assert.deepEqual(ids.map((id) => store.get("Echo", id) !== undefined), [false, false, true, true]);
+  const big = store.create("big", "Echo", "c");
+  store.update(big, TASK_STATE.completed, { messageId: "m-big", text: "y".repeat(5000) });
+  assert.equal(store.get("Echo", "big")?.status?.text.length, 5000, "the newest task is kept even alone over the bound");
+  assert.deepEqual(ids.map((id) => store.get("Echo", id) !== undefined), [false, false, false, false]);
 });
