@@ -45,6 +45,7 @@ export async function* readProgress(js: JetStreamClient, stream: string, subject
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
   const stop = () => messages.stop();
   options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
   try {
     for await (const m of messages) {
       let envelope: Envelope;
@@ -66,6 +67,9 @@ export async function* readProgress(js: JetStreamClient, stream: string, subject
   } finally {
     options.signal?.removeEventListener("abort", stop);
     messages.stop();
+    // nats.js leaves a stopped ordered consumer on the server for its 5-minute inactive threshold: one per streamed
+    // request would pile up there. Not awaited: the reader is done either way, and a closed connection cannot delete.
+    consumer.delete().catch(() => undefined);
   }
 }
 

@@ -6,6 +6,8 @@ import { defineAgent, NatterError } from "../../src/index.ts";
 import { defineA2AProxy, startA2aBridge, type RunningA2aBridge } from "../../src/bridges/index.ts";
 import { a2aMessage } from "../../scripts/bench/a2a-server.ts";
 import { startRemoteA2a } from "../helpers/a2a-remote.ts";
+import { TaskStore } from "../../src/bridges/a2a/tasks.ts";
+import { TASK_STATE } from "../../src/bridges/a2a/wire.ts";
 import { finished, firstLine, natter, spawnNatter } from "../cli/run-natter.ts";
 import { eventually, gate, setup, type Bench } from "../helpers/in-process.ts";
 
@@ -226,4 +228,82 @@ test("a2a: the CLI serves the agents (natter a2a) and runs a remote A2A agent (n
     const run = await natter(b.srv.url, args);
     assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
   }
+});
+
+test("a2a: a streamed request that fails at once ends its stream failed and leaves no progress consumer behind", async () => {
+  // No onRequest: every request is refused as soon as it arrives, before or while the bridge opens its progress reader.
+  const host = await b.host(defineAgent({ name: "Mute", onMessage: () => undefined }));
+  try {
+    const consumers = async () => (await b.client.bus.jsm.streams.info(b.config.stream)).state.consumer_count;
+    const before = await consumers();
+    const a2a = await client("Mute");
+    for (let i = 0; i < 10; i++) {
+      let last: StreamResponse | undefined;
+      const read = (async () => {
+        for await (const e of a2a.sendMessageStream(request(`x${i}`))) last = e;
+      })();
+      const ended = await Promise.race([read.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000).unref())]);
+      assert.ok(ended, `stream ${i} never ended`);
+      assert.equal(last?.payload?.$case === "statusUpdate" && last.payload.value.status?.state, TaskState.TASK_STATE_FAILED);
+    }
+    await eventually("the progress consumers are gone", async () => (await consumers()) <= before);
+  } finally {
+    await host.stop();
+  }
+});
+
+test("a2a: a remote task that stops for input fails the request at once with its question; one natter gives up on is cancelled remotely", async () => {
+  const remote = await startRemoteA2a({ name: "Asker", skill: "ask", prefix: "" });
+  const host = await b.host(await defineA2AProxy({ url: remote.url, timeoutMs: 1500 }));
+  try {
+    const t0 = Date.now();
+    await assert.rejects(b.client.requestFromAgent("Asker", "ask: translate", { timeoutMs: 20_000 }), (err: unknown) => {
+      assert.ok(err instanceof NatterError, String(err));
+      assert.equal(err.code, "handler_error", err.message);
+      assert.match(err.message, /needs more input: which language\?/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms: it waited for the proxy's timeout`);
+    await assert.rejects(b.client.requestFromAgent("Asker", "hold: forever", { timeoutMs: 20_000 }), (err: unknown) => err instanceof NatterError && err.code === "timeout");
+    for (const text of ["ask: translate", "hold: forever"]) await eventually(`the remote task of "${text}" is cancelled`, async () => (await remote.taskState(text)) === TaskState.TASK_STATE_CANCELED);
+  } finally {
+    await host.stop();
+    await remote.stop();
+  }
+});
+
+test("a2a: closing the bridge ends its open streams and leaves no progress consumer behind", async () => {
+  const host = await b.host(defineAgent({ name: "Hang", onRequest: (_m, ctx) => new Promise<string>((resolve) => ctx.signal.addEventListener("abort", () => resolve("stopped"), { once: true })) }));
+  const consumers = async () => (await b.client.bus.jsm.streams.info(b.config.stream)).state.consumer_count;
+  const before = await consumers();
+  const own = await startA2aBridge({ config: b.config, port: 0 });
+  let open = true;
+  try {
+    const stream = (await new ClientFactory().createFromUrl(`${own.url}/agents/Hang/`)).sendMessageStream(request("wait"));
+    assert.equal((await stream.next()).value?.payload?.$case, "task");
+    await eventually("the stream reads its progress", async () => (await consumers()) > before);
+    await own.close();
+    open = false;
+    // The connection is gone: the stream ends, with or without an error.
+    await (async () => {
+      for await (const _ of { [Symbol.asyncIterator]: () => stream }) void _;
+    })().catch(() => undefined);
+    await eventually("the progress consumer is gone", async () => (await consumers()) <= before);
+  } finally {
+    if (open) await own.close();
+    await host.stop();
+  }
+});
+
+test("a2a: the task store drops its oldest tasks past its bounds on count and on answer text", () => {
+  const store = new TaskStore({ maxTasks: 3, maxTextChars: 1000 });
+  const ids = Array.from({ length: 4 }, (_, i) => store.create(`t${i}`, "Echo", "c").id);
+  assert.deepEqual(ids.map((id) => store.get("Echo", id) !== undefined), [false, true, true, true]);
+  for (const id of ids.slice(1)) store.update(store.get("Echo", id)!, TASK_STATE.completed, { messageId: `m-${id}`, text: "x".repeat(400) });
+  // 1200 characters of answers: the oldest goes, the two newest (800) stay.
+  assert.deepEqual(ids.map((id) => store.get("Echo", id) !== undefined), [false, false, true, true]);
+  const big = store.create("big", "Echo", "c");
+  store.update(big, TASK_STATE.completed, { messageId: "m-big", text: "y".repeat(5000) });
+  assert.equal(store.get("Echo", "big")?.status?.text.length, 5000, "the newest task is kept even alone over the bound");
+  assert.deepEqual(ids.map((id) => store.get("Echo", id) !== undefined), [false, false, false, false]);
 });

@@ -17,9 +17,13 @@ export interface A2AProxyOptions {
   timeoutMs?: number;
 }
 
-/** Terminal A2A task states (the numbers of the SDK's TaskState). */
+/** A2A task states (the numbers of the SDK's TaskState). */
 const COMPLETED = 3;
-const ENDED = new Set([3, 4, 5, 7]);
+const CANCELED = 5;
+const INPUT_REQUIRED = 6;
+const AUTH_REQUIRED = 8;
+/** Where polling stops: the terminal states, and the interrupted ones (input or auth required) no natter request can answer. */
+const STOPPED = new Set([COMPLETED, 4, CANCELED, INPUT_REQUIRED, 7, AUTH_REQUIRED]);
 const POLL_MS = 200;
 
 /**
@@ -46,18 +50,29 @@ export async function defineA2AProxy(options: A2AProxyOptions): Promise<AgentDef
   const timeoutMs = options.timeoutMs ?? 30_000;
   const forward = async (content: string, threadId: string, signal: AbortSignal): Promise<string> => {
     const limit = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    // The remote task while it runs: cancelled there when natter gives up on it, so it does not run on for nobody.
+    let open: string | undefined;
     try {
       const message: Message = { messageId: randomUUID(), contextId: threadId, taskId: "", role: 1, parts: [textPart(content)], metadata: undefined, extensions: [], referenceTaskIds: [] };
       let answer: Message | Task = await remote.sendMessage({ tenant: "", message, configuration: undefined, metadata: undefined }, { signal: limit });
-      while (!("messageId" in answer) && !ENDED.has(answer.status?.state ?? 0)) {
+      while (!("messageId" in answer) && !STOPPED.has(answer.status?.state ?? 0)) {
+        open = answer.id;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         answer = await remote.getTask({ tenant: "", id: answer.id, historyLength: 0 }, { signal: limit });
       }
+      open = undefined;
       if ("messageId" in answer) return textOf(answer.parts);
       const text = answer.status?.message ? textOf(answer.status.message.parts) : answer.artifacts.flatMap((a) => textOf(a.parts)).join("\n");
-      if (answer.status?.state !== COMPLETED) throw new RemoteError(name, text || `remote task ended in state ${answer.status?.state}`, answer.status?.state === 5 ? ERROR_CODES.cancelled : ERROR_CODES.handler);
+      const state = answer.status?.state;
+      if (state === INPUT_REQUIRED || state === AUTH_REQUIRED) {
+        // natter has no turn to give the input in: the request fails with the remote's question, and the task is let go.
+        void remote.cancelTask({ tenant: "", id: answer.id, metadata: undefined }).catch(() => undefined);
+        throw new RemoteError(name, `the remote agent needs ${state === INPUT_REQUIRED ? "more input" : "authentication"}${text ? `: ${text}` : ""}`, ERROR_CODES.handler);
+      }
+      if (state !== COMPLETED) throw new RemoteError(name, text || `remote task ended in state ${state}`, state === CANCELED ? ERROR_CODES.cancelled : ERROR_CODES.handler);
       return text;
     } catch (err) {
+      if (open !== undefined) void remote.cancelTask({ tenant: "", id: open, metadata: undefined }).catch(() => undefined);
       throw natterError(err, name, timeoutMs, signal);
     }
   };

@@ -69,7 +69,7 @@ async function sendMessage(deps: RpcDeps, agent: string, raw: unknown, streaming
   }
   const task = deps.tasks.create(newId(), agent, contextId);
   const streamed = await deps.client.requestStream(agent, content, { ...options, signal: task.abort.signal });
-  const run = (emit: (result: unknown) => Promise<void>) => follow(deps, task, streamed, emit);
+  const run = (emit: (result: unknown) => Promise<void>) => deps.tasks.track(follow(deps, task, streamed, emit));
   if (streaming) return { kind: "stream", run };
   void run(async () => undefined);
   return ok({ task: taskJson(task) });

@@ -23,6 +23,9 @@ import { A2aTokenSchema, DEFAULT_A2A_PORT, RPC_ERRORS, RpcRequestSchema, type Rp
 /** Largest JSON-RPC body accepted, in bytes, unless told. */
 const DEFAULT_A2A_MAX_BODY_BYTES = 1024 * 1024;
 
+/** How long a stopping bridge waits for its tasks' runs to end. */
+const STOP_TASKS_MS = 2000;
+
 /** Options of {@link startA2aBridge}. */
 export interface A2aBridgeOptions {
   config: Config;
@@ -77,6 +80,8 @@ export async function startA2aBridge(options: A2aBridgeOptions): Promise<Running
       port,
       close: async () => {
         await new Promise<void>((resolve) => (running.close(() => resolve()), running.closeAllConnections()));
+        // Before the connection goes: a task's run deletes its progress consumer as it ends.
+        await deps.tasks.stop(STOP_TASKS_MS);
         registry.stop();
         await client.close();
       },

@@ -1,3 +1,4 @@
+import { within } from "../../transport/bounded.ts";
 import { TASK_STATE, agentMessage, type TaskState } from "./wire.ts";
 
 /** One A2A task: a natter request made for a streamed or non-blocking call. */
@@ -15,18 +16,56 @@ export interface BridgeTask {
   readonly abort: AbortController;
 }
 
-/** Tasks kept at once; the oldest are dropped past it. */
-const MAX_TASKS = 10_000;
+/** Bounds of a {@link TaskStore}: past either, the oldest tasks are dropped. */
+export interface TaskLimits {
+  /** Tasks kept at once; default 10 000. */
+  maxTasks?: number;
+  /** Characters of status text kept across all tasks; default 64 Mi (an answer may be as large as a natter message). */
+  maxTextChars?: number;
+}
 
 /** Tasks by id, in memory, oldest dropped first: GetTask and CancelTask find them here. */
 export class TaskStore {
   readonly #tasks = new Map<string, BridgeTask>();
+  readonly #maxTasks: number;
+  readonly #maxTextChars: number;
+  /** Characters of status text held by the tasks in the map. */
+  #textChars = 0;
+
+  constructor(limits: TaskLimits = {}) {
+    this.#maxTasks = limits.maxTasks ?? 10_000;
+    this.#maxTextChars = limits.maxTextChars ?? 64 * 1024 * 1024;
+  }
+  /** The runs following a task's answer: each holds a progress consumer until it ends. */
+  readonly #running = new Set<Promise<void>>();
+
+  /** Keeps `run` until it settles, for {@link stop} to wait on. */
+  track(run: Promise<void>): Promise<void> {
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  /** Stops waiting on every working task and gives their runs up to `ms` to end (and free their consumers). */
+  async stop(ms: number): Promise<void> {
+    for (const task of this.#tasks.values()) if (!isFinal(task.state)) task.abort.abort(new Error("the A2A bridge stopped"));
+    await within(Promise.allSettled([...this.#running]), ms);
+  }
 
   create(id: string, agent: string, contextId: string): BridgeTask {
     const task: BridgeTask = { id, agent, contextId, state: TASK_STATE.working, timestamp: new Date().toISOString(), abort: new AbortController() };
     this.#tasks.set(id, task);
-    if (this.#tasks.size > MAX_TASKS) this.#tasks.delete(this.#tasks.keys().next().value!);
+    this.#trim();
     return task;
+  }
+
+  /** Drops the oldest tasks past the limits; the newest one is always kept. */
+  #trim(): void {
+    while (this.#tasks.size > 1 && (this.#tasks.size > this.#maxTasks || this.#textChars > this.#maxTextChars)) {
+      const oldest = this.#tasks.values().next().value!;
+      this.#tasks.delete(oldest.id);
+      this.#textChars -= oldest.status?.text.length ?? 0;
+    }
   }
 
   /** The task `id` of `agent`, or undefined. */
@@ -39,7 +78,13 @@ export class TaskStore {
   update(task: BridgeTask, state: TaskState, status?: BridgeTask["status"]): boolean {
     if (isFinal(task.state)) return false;
     task.state = state;
-    if (status) task.status = status;
+    if (status) {
+      // A task already dropped still runs to its end, but no longer counts against the store.
+      const kept = this.#tasks.get(task.id) === task;
+      if (kept) this.#textChars += status.text.length - (task.status?.text.length ?? 0);
+      task.status = status;
+      if (kept) this.#trim();
+    }
     task.timestamp = new Date().toISOString();
     return true;
   }
