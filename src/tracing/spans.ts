@@ -31,7 +31,12 @@ export function startSend(subject: string, envelope: Carried, parent?: Context):
     "natter.from": envelope.from,
   };
   if (envelope.to !== undefined) attributes["natter.to"] = envelope.to;
-  return tracer.startSpan(`send ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes }, parent ?? context.active());
+  try {
+    return tracer.startSpan(`send ${envelope.type}`, { kind: SpanKind.PRODUCER, attributes }, parent ?? context.active());
+  } catch {
+    // A span processor that throws (the user's SDK) costs the trace, never the message.
+    return undefined;
+  }
 }
 
 /**
@@ -44,7 +49,12 @@ export function startSend(subject: string, envelope: Carried, parent?: Context):
 export function startProcess(msg: Received, envelope: Carried, agent: string, stored?: { deliveryCount: number }): Span | undefined {
   const tracer = activeTracer();
   if (!tracer) return undefined;
-  return processSpan(tracer, msg.headers, msg.subject, envelope, agent, stored);
+  try {
+    return processSpan(tracer, msg.headers, msg.subject, envelope, agent, stored);
+  } catch {
+    // A span processor that throws (the user's SDK) costs the trace, never the delivery.
+    return undefined;
+  }
 }
 
 function processSpan(tracer: Tracer, headers: MsgHdrs | undefined, subject: string, envelope: Carried, agent: string, stored: { deliveryCount: number } | undefined): Span {
