@@ -61,3 +61,20 @@ export function base32Decode(text: string): Buffer {
   }
   return Buffer.from(out);
 }
+
+/** RFC 4648 base32 without padding, as NKeys are written: the inverse of {@link base32Decode}. */
+export function base32Encode(bytes: Uint8Array): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(value >>> bits) & 31];
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, 
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { createCurve, fromCurveSeed, fromPublic } from "@nats-io/nkeys";
 import type Sodium from "libsodium-wrappers";
-import { base32Decode } from "./ed25519.ts";
+import { base32Decode, base32Encode } from "./ed25519.ts";
 
 // NATS xkeys (`@nats-io/nkeys` createCurve/seal/open) without its pure-JavaScript nacl, which costs milliseconds per
 // message: X25519 through node:crypto (OpenSSL) and XSalsa20-Poly1305 from libsodium (WebAssembly, 3-4 µs for a
@@ -127,26 +127,11 @@ export async function useBoxImplementation(which: "libsodium" | "noble"): Promis
 
 /** NKey prefix byte of curve keys: 23 << 3, which base32 writes as `X`. */
 const CURVE_PREFIX = 23 << 3;
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /** The public NKey (`X…`) of a raw X25519 public key: prefix, key, CRC-16/XMODEM little-endian, base32. */
 function encodeCurvePublic(raw: Uint8Array): string {
   const body = Buffer.concat([Buffer.of(CURVE_PREFIX), raw]);
   const crc = crc16(body);
-  const bytes = Buffer.concat([body, Buffer.of(crc & 0xff, crc >>> 8)]);
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32[(value >>> bits) & 31];
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
+  return base32Encode(Buffer.concat([body, Buffer.of(crc & 0xff, crc >>> 8)]));
 }
 
 function crc16(bytes: Uint8Array): number {
