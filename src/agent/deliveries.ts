@@ -171,13 +171,13 @@ export class Deliveries implements MailboxHandlers {
     if (envelope.type === "direct" || envelope.type === "handoff") {
       const handler = definition.onMessage;
       if (!handler) return this.#unhandled(delivery);
-      const result = await slots.run(() => unlessExpired(envelope, () => (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx))), envelope, "wait");
+      const result = await slots.run(() => unlessExpired(envelope, () => runInSpan(span, handler, envelope, ctx)), envelope, "wait");
       return this.#tell(envelope, typeof result === "string" ? result : "done", {}, span);
     }
     if (envelope.type === "response") {
       const handler = definition.onResponse;
       if (!handler) return this.#unhandled(delivery);
-      await slots.run(() => unlessExpired(envelope, () => (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx))), envelope, "wait");
+      await slots.run(() => unlessExpired(envelope, () => runInSpan(span, handler, envelope, ctx)), envelope, "wait");
       return {};
     }
     return this.#unhandled(delivery);

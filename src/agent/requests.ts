@@ -88,7 +88,7 @@ async function answer(parts: RuntimeParts, request: Envelope, msg: Msg, span: Sp
         if (pastDeadline(request)) throw deadlineError(request, "before a handler slot was free");
         const ctx = context.bind(request, run, extra, span);
         // Untraced, no closure: this is every request.
-        return span ? runInSpan(span, () => handler(request, ctx)) : handler(request, ctx);
+        return runInSpan(span, handler, request, ctx);
       },
       request,
       "queue",

@@ -283,7 +283,7 @@ export class AgentRuntime implements ContextOwner {
     const span = startProcess(msg, envelope, this.name);
     const running = cancellable(this.signal, deadlineOf(envelope), async (run) => {
       const ctx = this.context.bind(envelope, run, undefined, span);
-      await (span ? runInSpan(span, () => handler(envelope, ctx)) : handler(envelope, ctx));
+      await runInSpan(span, handler, envelope, ctx);
     });
     if (!span) return running;
     return running.then(

@@ -104,12 +104,13 @@ export function spanContext(span: Span): Context {
 }
 
 /**
- * Runs a handler: with `span` active when a context manager is registered, so what the handler's own instrumented code
- * starts (an HTTP client's span, `tracer.startActiveSpan`) is a child of the handler run; else just calls it.
+ * Calls `handler(message, ctx)`: with `span` active when there is one and a context manager is registered, so what the
+ * handler's own instrumented code starts (an HTTP client's span, `tracer.startActiveSpan`) is a child of the handler
+ * run. The arguments are passed, not closed over, so an untraced run allocates nothing.
  */
-export function runInSpan<T>(span: Span, handler: () => T): T {
-  if (!contextManagerActive()) return handler();
-  return context.with(spanContext(span), handler);
+export function runInSpan<M, C, T>(span: Span | undefined, handler: (message: M, ctx: C) => T, message: M, ctx: C): T {
+  if (!span || !contextManagerActive()) return handler(message, ctx);
+  return context.with(spanContext(span), handler, undefined, message, ctx);
 }
 
 /** Marks `span` failed with `err`. */
