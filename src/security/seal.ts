@@ -83,11 +83,6 @@ export function openIfSealed(envelope: Envelope, key: CurveKey): Envelope {
   return envelope.sealed ? openEnvelope(envelope, key) : envelope;
 }
 
-/** A sealed answer expected and a clear one got: a downgrade by the responder or someone between. */
-export function clearAnswerError(to: string): NatterError {
-  return new NatterError(`"${to}" answered a sealed request in clear; refused`, ERROR_CODES.sealedUnreadable);
-}
-
 /** The error for a recipient without a usable seal key. */
 export function noSealKeyError(to: string, why: string): NatterError {
   return new NatterError(`cannot seal for "${to}": ${why}; not sending in clear (NATTER_SEAL / seal option)`, LOCAL_ERROR_CODES.recipientHasNoSealKey);
